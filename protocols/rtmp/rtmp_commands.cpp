@@ -1,0 +1,176 @@
+// The AMF0 command exchange of an RtmpSession: connect, createStream, publish,
+// play and their replies.
+#include <spdlog/spdlog.h>
+
+#include "protocols/rtmp/chunk_writer.h"
+#include "protocols/rtmp/rtmp_mux.h"
+#include "protocols/rtmp/rtmp_session.h"
+
+namespace rtsedge::rtmp {
+
+namespace {
+using amf0::Value;
+
+MessageHeader commandHeader(uint32_t streamId) {
+  return {kCommandChunkStream, 0, static_cast<uint8_t>(MessageType::kCommandAmf0), streamId};
+}
+}  // namespace
+
+void RtmpSession::sendResult(double transaction, std::vector<Value> values) {
+  values.insert(values.begin(), {Value::string("_result"), Value::number(transaction)});
+  sendControl(amf0Message(commandHeader(0), values, context_.settings.chunkSize));
+}
+
+void RtmpSession::sendStatus(uint32_t streamId, std::string_view level, std::string_view code,
+                             std::string_view description) {
+  std::vector<Value> values{Value::string("onStatus"), Value::number(0), Value::null(),
+                            Value::object({{"level", Value::string(std::string(level))},
+                                           {"code", Value::string(std::string(code))},
+                                           {"description", Value::string(std::string(description))}})};
+  sendControl(amf0Message(commandHeader(streamId), values, context_.settings.chunkSize));
+}
+
+void RtmpSession::handleCommand(const Message& message, std::span<const uint8_t> amf0Body) {
+  auto decoded = amf0::decodeAll(amf0Body);
+  if (!decoded) {
+    close(CloseReason::kProtocolError, decoded.error().wrap("command").message());
+    return;
+  }
+  const std::vector<Value>& values = *decoded;
+  auto name = values.empty() ? std::nullopt : values[0].asString();
+  if (!name) {
+    close(CloseReason::kProtocolError, "command without a name");
+    return;
+  }
+  double transaction = values.size() > 1 ? values[1].asNumber().value_or(0) : 0;
+  std::vector<Value> args(values.begin() + std::min<size_t>(values.size(), 2), values.end());
+  if (*name == "connect") {
+    onConnect(transaction, args);
+    return;
+  }
+  if (phase_ == Phase::kConnecting) {
+    close(CloseReason::kProtocolError, fmt::format("\"{}\" before connect", *name));
+    return;
+  }
+  if (*name == "createStream") {
+    sendResult(transaction, {Value::null(), Value::number(kMediaMessageStream)});
+  } else if (*name == "publish") {
+    onPublish(message, transaction, args);
+  } else if (*name == "play") {
+    onPlay(message, args);
+  } else if (*name == "deleteStream" || *name == "closeStream" || *name == "FCUnpublish") {
+    stopRole();
+  } else if (*name == "getStreamLength") {
+    sendResult(transaction, {Value::null(), Value::number(0)});
+  } else if ((*name == "releaseStream" || *name == "FCPublish") && transaction != 0) {
+    sendResult(transaction, {Value::null(), Value::undefined()});
+  } else {
+    spdlog::debug("rtmp#{}: command \"{}\" ignored", id_, *name);
+  }
+}
+
+void RtmpSession::onConnect(double transaction, const std::vector<Value>& args) {
+  if (phase_ != Phase::kConnecting) {
+    close(CloseReason::kProtocolError, "second connect");
+    return;
+  }
+  const Value* app = args.empty() ? nullptr : args[0].get("app");
+  auto appName = app != nullptr ? app->asString() : std::nullopt;
+  if (!appName) {
+    close(CloseReason::kProtocolError, "connect without an app");
+    return;
+  }
+  app_ = std::string(*appName);
+  const Value* encoding = args[0].get("objectEncoding");
+  phase_ = Phase::kConnected;
+  sendControl(windowAckSizeMessage(context_.settings.windowAckSize));
+  sendControl(setPeerBandwidthMessage(context_.settings.windowAckSize, kPeerBandwidthDynamic));
+  sendControl(setChunkSizeMessage(context_.settings.chunkSize));
+  sendResult(transaction,
+             {Value::object({{"fmsVer", Value::string("FMS/3,0,1,123")}, {"capabilities", Value::number(31)}}),
+              Value::object({{"level", Value::string("status")},
+                             {"code", Value::string("NetConnection.Connect.Success")},
+                             {"description", Value::string("Connection succeeded.")},
+                             {"objectEncoding", Value::number(encoding ? encoding->asNumber().value_or(0) : 0)}})});
+}
+
+Result<StreamKey> RtmpSession::streamKeyFrom(const std::vector<Value>& args) {
+  // args: command object (null), stream name, then type / start.
+  auto name = args.size() > 1 ? args[1].asString() : std::nullopt;
+  if (!name) {
+    return Error("no stream name");
+  }
+  return parseStreamKey(app_, *name);
+}
+
+void RtmpSession::onPublish(const Message& message, double transaction, const std::vector<Value>& args) {
+  (void)transaction;  // answered by onStatus, as clients expect
+  if (phase_ != Phase::kConnected) {
+    close(CloseReason::kProtocolError, "publish while already publishing or playing");
+    return;
+  }
+  auto key = streamKeyFrom(args);
+  if (!key) {
+    sendStatus(message.streamId, "error", "NetStream.Publish.BadName", key.error().message());
+    closeAfterFlush(CloseReason::kRefused, key.error().wrap("publish").message());
+    return;
+  }
+  auto publisher = std::make_unique<RtmpPublisher>(context_.clock, *this);
+  if (Status status = publisher->attachTo(context_.hub.acquire(key->key())); !status) {
+    sendStatus(message.streamId, "error", "NetStream.Publish.BadName", status.error().message());
+    closeAfterFlush(CloseReason::kRefused, status.error().wrap("publish").message());
+    return;
+  }
+  streamKey_ = *key;
+  publisher_ = std::move(publisher);
+  phase_ = Phase::kPublishing;
+  role_ = "publisher";
+  context_.metrics.sessions.labels({"rtmp", role_}).add(1);
+  spdlog::info("rtmp#{} {}: publishing {}", id_, connection_->peer(), key->key());
+  sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
+  sendStatus(message.streamId, "status", "NetStream.Publish.Start", key->key() + " is now published");
+  armTimer();
+}
+
+void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args) {
+  if (phase_ != Phase::kConnected) {
+    close(CloseReason::kProtocolError, "play while already publishing or playing");
+    return;
+  }
+  auto key = streamKeyFrom(args);
+  if (!key) {
+    sendStatus(message.streamId, "error", "NetStream.Play.StreamNotFound", key.error().message());
+    closeAfterFlush(CloseReason::kRefused, key.error().wrap("play").message());
+    return;
+  }
+  streamKey_ = *key;
+  phase_ = Phase::kPlaying;
+  role_ = "player";
+  context_.metrics.sessions.labels({"rtmp", role_}).add(1);
+  spdlog::info("rtmp#{} {}: playing {}", id_, connection_->peer(), key->key());
+  sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
+  sendStatus(message.streamId, "status", "NetStream.Play.Reset", "playing " + key->key());
+  sendStatus(message.streamId, "status", "NetStream.Play.Start", "playing " + key->key());
+  MessageHeader data{kDataChunkStream, 0, static_cast<uint8_t>(MessageType::kDataAmf0), message.streamId};
+  sendControl(amf0Message(data, {Value::string("|RtmpSampleAccess"), Value::boolean(true), Value::boolean(true)},
+                          context_.settings.chunkSize));
+  armTimer();
+  player_ = std::make_unique<RtmpPlayer>(context_.hub.acquire(key->key()), queue_, context_.settings.chunkSize,
+                                         *this);
+  flush();
+}
+
+void RtmpSession::stopRole() {
+  if (publisher_ || player_) {
+    context_.metrics.sessions.labels({"rtmp", role_}).add(-1);
+    role_ = "none";
+  }
+  publisher_.reset();
+  player_.reset();
+  if (phase_ == Phase::kPublishing || phase_ == Phase::kPlaying) {
+    phase_ = Phase::kConnected;
+    timer_.start(context_.settings.handshakeTimeout);  // publish or play again, or go
+  }
+}
+
+}  // namespace rtsedge::rtmp

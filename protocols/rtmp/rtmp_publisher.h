@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "protocols/rtmp/amf0.h"
+#include "protocols/rtmp/message.h"
+#include "relay/clock.h"
+#include "relay/status.h"
+#include "relay/stream.h"
+
+namespace rtsedge::rtmp {
+
+// The publishing side of an RTMP session: turns audio, video, aggregate and data
+// messages into configurations, metadata and frames of one Stream.
+class RtmpPublisher final : public Source {
+ public:
+  class Listener {
+   public:
+    virtual void onPublisherReplaced() = 0;
+
+   protected:
+    ~Listener() = default;
+  };
+
+  // Attach with attachTo(); the stream outlives the publisher while attached.
+  RtmpPublisher(const Clock& clock, Listener& listener) : clock_(clock), listener_(listener) {}
+  ~RtmpPublisher() override;
+
+  Status attachTo(Stream& stream);
+  // Malformed media is an Error: the session closes.
+  Status onMedia(const Message& message);
+  Status onData(const Message& message, const std::vector<amf0::Value>& values);
+
+  void onSourceReplaced() override;
+
+ private:
+  Status onVideo(const Bytes& body, int64_t dtsUs);
+  Status onAudio(const Bytes& body, int64_t dtsUs);
+  Status onAggregate(const Message& message);
+  void publishFrame(TrackKind kind, Codec codec, int64_t dtsUs, int64_t ptsUs, bool keyframe, Bytes payload,
+                    TrackConfigPtr config);
+  int64_t extendTimestamp(uint32_t timestamp);
+
+  const Clock& clock_;
+  Listener& listener_;
+  Stream* stream_ = nullptr;
+  TrackConfigPtr videoConfig_;
+  TrackConfigPtr audioConfig_;
+  // RTMP timestamps are 32-bit milliseconds: count wraps to keep them monotonic.
+  uint32_t lastTimestamp_ = 0;
+  int64_t wraps_ = 0;
+};
+
+}  // namespace rtsedge::rtmp

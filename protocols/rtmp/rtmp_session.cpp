@@ -1,0 +1,262 @@
+#include "protocols/rtmp/rtmp_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "protocols/rtmp/chunk_writer.h"
+#include "protocols/rtmp/rtmp_mux.h"
+
+namespace rtsedge::rtmp {
+
+namespace {
+constexpr Millis kCloseFlushTimeout{2000};
+constexpr uint8_t kPeerBandwidthDynamic = 2;
+
+double seconds(Millis duration) { return static_cast<double>(duration.count()) / 1000.0; }
+}  // namespace
+
+RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener,
+                         uint64_t id)
+    : context_(context),
+      connection_(std::move(connection)),
+      listener_(listener),
+      id_(id),
+      reader_(ChunkReaderLimits{context.settings.maxMessageSize, 64}),
+      queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
+      timer_(context.loop, [this] {
+        if (phase_ == Phase::kClosing) {
+          auto [reason, detail] = *pendingClose_;
+          close(reason, detail + " (not flushed in time)");
+        } else if (phase_ == Phase::kPublishing) {
+          close(CloseReason::kTimeout,
+                fmt::format("idle: nothing received for {}s", seconds(context_.settings.idleTimeout)));
+        } else if (phase_ != Phase::kPlaying && phase_ != Phase::kClosed) {
+          close(CloseReason::kTimeout,
+                fmt::format("no publish or play within {}s", seconds(context_.settings.handshakeTimeout)));
+        }
+      }) {
+  connection_->setListener(this);
+}
+
+RtmpSession::~RtmpSession() {
+  stopRole();
+  timer_.close();
+  connection_->close();
+}
+
+void RtmpSession::start() {
+  spdlog::debug("rtmp#{} {}: connected", id_, connection_->peer());
+  armTimer();
+  if (Status status = connection_->startReading(); !status) {
+    close(CloseReason::kPeerClosed, status.error().message());
+  }
+}
+
+void RtmpSession::armTimer() {
+  switch (phase_) {
+    case Phase::kHandshake:
+      timer_.start(context_.settings.handshakeTimeout);
+      break;
+    case Phase::kPublishing:
+      timer_.start(context_.settings.idleTimeout);
+      break;
+    case Phase::kPlaying:
+      timer_.stop();
+      break;
+    case Phase::kClosing:
+      timer_.start(kCloseFlushTimeout);
+      break;
+    case Phase::kConnecting:
+    case Phase::kConnected:
+    case Phase::kClosed:
+      break;  // the handshake timer keeps running until publish or play
+  }
+}
+
+void RtmpSession::onTcpData(std::span<const uint8_t> data) {
+  bytesReceived_ += data.size();
+  context_.metrics.bytesReceived.inc(data.size());
+  if (phase_ == Phase::kHandshake) {
+    feedHandshake(data);
+    if (phase_ == Phase::kHandshake || phase_ == Phase::kClosed) {
+      return;
+    }
+  }
+  if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
+    return;
+  }
+  Status status = reader_.feed(data, messages_);
+  for (const Message& message : messages_) {
+    handleMessage(message);
+    if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
+      break;  // a handler may close us mid-loop
+    }
+  }
+  messages_.clear();
+  if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
+    return;
+  }
+  if (!status) {
+    close(CloseReason::kProtocolError, status.error().message());
+    return;
+  }
+  acknowledge();
+  if (phase_ == Phase::kPublishing) {
+    armTimer();
+  }
+}
+
+void RtmpSession::feedHandshake(std::span<const uint8_t>& data) {
+  size_t consumed = 0;
+  std::vector<uint8_t> reply;
+  auto done = handshake_.feed(data, consumed, reply);
+  if (!done) {
+    close(CloseReason::kProtocolError, done.error().wrap("handshake").message());
+    return;
+  }
+  if (!reply.empty()) {
+    sendControl(Bytes::copyOf(reply));
+  }
+  data = data.subspan(consumed);
+  if (*done) {
+    phase_ = Phase::kConnecting;
+    spdlog::debug("rtmp#{}: {} handshake done", id_, handshake_.complex() ? "complex" : "simple");
+  }
+}
+
+void RtmpSession::acknowledge() {
+  if (peerWindowAckSize_ > 0 && bytesReceived_ - lastAcknowledged_ >= peerWindowAckSize_) {
+    lastAcknowledged_ = bytesReceived_;
+    sendControl(acknowledgementMessage(static_cast<uint32_t>(bytesReceived_)));
+  }
+}
+
+void RtmpSession::handleMessage(const Message& message) {
+  switch (static_cast<MessageType>(message.typeId)) {
+    case MessageType::kWindowAckSize:
+      if (message.payload.size() >= 4) {
+        peerWindowAckSize_ = loadU32(message.payload.data());
+      }
+      break;
+    case MessageType::kUserControl:
+      if (message.payload.size() >= 6 &&
+          loadU16(message.payload.data()) == static_cast<uint16_t>(UserControlEvent::kPingRequest)) {
+        sendControl(userControlMessage(UserControlEvent::kPingResponse, loadU32(message.payload.data() + 2)));
+      }
+      break;
+    case MessageType::kCommandAmf0:
+      handleCommand(message, message.payload.span());
+      break;
+    case MessageType::kCommandAmf3:
+      // AMF3 command messages start with a format byte, then AMF0 values.
+      handleCommand(message, message.payload.span().subspan(message.payload.empty() ? 0 : 1));
+      break;
+    case MessageType::kDataAmf0:
+    case MessageType::kDataAmf3:
+      if (publisher_) {
+        handleData(message);
+      }
+      break;
+    case MessageType::kAudio:
+    case MessageType::kVideo:
+    case MessageType::kAggregate:
+      if (publisher_) {
+        if (Status status = publisher_->onMedia(message); !status) {
+          close(CloseReason::kProtocolError, status.error().message());
+        }
+      }
+      break;
+    default:
+      break;  // set chunk size and abort were applied by the reader; the rest needs no answer
+  }
+}
+
+void RtmpSession::handleData(const Message& message) {
+  Message data = message;
+  if (message.typeId == static_cast<uint8_t>(MessageType::kDataAmf3)) {
+    data.payload = message.payload.slice(1);  // the AMF3 format byte; AMF0 values follow
+  }
+  auto values = amf0::decodeAll(data.payload.span());
+  Status status = values ? publisher_->onData(data, *values) : Status(values.error());
+  if (!status) {
+    close(CloseReason::kProtocolError, status.error().wrap("data message").message());
+  }
+}
+
+void RtmpSession::flush() {
+  if (phase_ == Phase::kClosed || connection_->writing()) {
+    return;
+  }
+  queue_.takeBatch(batch_);
+  if (!batch_.empty()) {
+    for (const Bytes& bytes : batch_) {
+      context_.metrics.bytesSent.inc(bytes.size());
+    }
+    connection_->write(batch_);
+  } else if (pendingClose_) {
+    auto [reason, detail] = *pendingClose_;
+    close(reason, detail);
+  }
+}
+
+void RtmpSession::onTcpWriteDone() {
+  queue_.onBatchWritten();
+  flush();
+}
+
+void RtmpSession::onTcpClosed(std::string_view reason) { close(CloseReason::kPeerClosed, reason); }
+
+void RtmpSession::sendControl(Bytes message) {
+  queue_.pushControl(std::move(message));
+  flush();
+}
+
+void RtmpSession::closeAfterFlush(CloseReason reason, std::string detail) {
+  if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
+    return;
+  }
+  phase_ = Phase::kClosing;
+  pendingClose_.emplace(reason, std::move(detail));
+  connection_->stopReading();
+  armTimer();
+  flush();
+}
+
+void RtmpSession::close(CloseReason reason, std::string_view detail) {
+  if (phase_ == Phase::kClosed) {
+    return;
+  }
+  auto level = reason == CloseReason::kPeerClosed || reason == CloseReason::kStreamEnded ||
+                       reason == CloseReason::kShutdown
+                   ? spdlog::level::info
+                   : spdlog::level::warn;
+  spdlog::log(level, "rtmp#{} {} {}: closed ({}): {}", id_, connection_->peer(),
+              streamKey_ ? streamKey_->key() : app_, closeReasonName(reason), detail);
+  context_.metrics.sessionsClosed.labels({"rtmp", std::string(closeReasonName(reason))}).inc();
+  stopRole();
+  phase_ = Phase::kClosed;
+  timer_.close();
+  connection_->close();
+  listener_.onRtmpSessionClosed(*this);
+}
+
+void RtmpSession::onPublisherReplaced() { close(CloseReason::kReplaced, "a new publisher took the stream over"); }
+
+void RtmpSession::onPlayerSkipped() {
+  context_.metrics.viewerSkips.inc();
+  spdlog::debug("rtmp#{}: viewer behind by over {}s, skipped to the next keyframe", id_,
+                seconds(context_.viewers.queueSoftLimit));
+}
+
+void RtmpSession::onPlayerOverflow() {
+  close(CloseReason::kSlowViewer,
+        fmt::format("a write was stuck for over {}s", seconds(context_.viewers.queueHardLimit)));
+}
+
+void RtmpSession::onPlayerStreamEnded() {
+  sendControl(userControlMessage(UserControlEvent::kStreamEof, kMediaMessageStream));
+  sendStatus(kMediaMessageStream, "status", "NetStream.Play.UnpublishNotify", "the stream ended");
+  sendStatus(kMediaMessageStream, "status", "NetStream.Play.Stop", "the stream ended");
+  closeAfterFlush(CloseReason::kStreamEnded, "no source within the grace period");
+}
+
+}  // namespace rtsedge::rtmp

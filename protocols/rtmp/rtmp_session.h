@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocols/rtmp/amf0.h"
+#include "protocols/rtmp/chunk_reader.h"
+#include "protocols/rtmp/handshake.h"
+#include "protocols/rtmp/message.h"
+#include "protocols/rtmp/rtmp_context.h"
+#include "protocols/rtmp/rtmp_player.h"
+#include "protocols/rtmp/rtmp_publisher.h"
+#include "relay/egress_queue.h"
+#include "relay/session.h"
+#include "relay/stream_key.h"
+#include "relay/uv/tcp.h"
+#include "relay/uv/timer.h"
+
+namespace rtsedge::rtmp {
+
+// One RTMP connection: owns the socket, the handshake, the chunk reader, the
+// command exchange and the close decision. Media goes to an RtmpPublisher or comes
+// from an RtmpPlayer, whichever role the client asks for.
+class RtmpSession final : public uv::DeferredDeletable,
+                          private uv::TcpConnection::Listener,
+                          private RtmpPublisher::Listener,
+                          private RtmpPlayer::Listener {
+ public:
+  class Listener {
+   public:
+    // The session is closed; the owner destroys it on the next loop turn.
+    virtual void onRtmpSessionClosed(RtmpSession& session) = 0;
+
+   protected:
+    ~Listener() = default;
+  };
+
+  RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener,
+              uint64_t id);
+  ~RtmpSession() override;
+
+  void start();
+  void close(CloseReason reason, std::string_view detail);
+  uint64_t id() const { return id_; }
+
+ private:
+  enum class Phase { kHandshake, kConnecting, kConnected, kPublishing, kPlaying, kClosing, kClosed };
+
+  // uv::TcpConnection::Listener
+  void onTcpData(std::span<const uint8_t> data) override;
+  void onTcpWriteDone() override;
+  void onTcpClosed(std::string_view reason) override;
+  // RtmpPublisher::Listener
+  void onPublisherReplaced() override;
+  // RtmpPlayer::Listener
+  void onPlayerOutput() override { flush(); }
+  void onPlayerSkipped() override;
+  void onPlayerOverflow() override;
+  void onPlayerStreamEnded() override;
+
+  void feedHandshake(std::span<const uint8_t>& data);
+  void handleMessage(const Message& message);
+  void handleData(const Message& message);
+  void handleCommand(const Message& message, std::span<const uint8_t> amf0Body);
+  void onConnect(double transaction, const std::vector<amf0::Value>& args);
+  void onPublish(const Message& message, double transaction, const std::vector<amf0::Value>& args);
+  void onPlay(const Message& message, const std::vector<amf0::Value>& args);
+  void stopRole();
+  Result<StreamKey> streamKeyFrom(const std::vector<amf0::Value>& args);
+
+  void sendControl(Bytes message);
+  void sendResult(double transaction, std::vector<amf0::Value> values);
+  void sendStatus(uint32_t streamId, std::string_view level, std::string_view code, std::string_view description);
+  void acknowledge();
+  void flush();
+  void closeAfterFlush(CloseReason reason, std::string detail);
+  void armTimer();
+
+  RtmpContext& context_;
+  std::unique_ptr<uv::TcpConnection> connection_;
+  Listener& listener_;
+  uint64_t id_;
+  Phase phase_ = Phase::kHandshake;
+  std::string role_ = "none";
+
+  ServerHandshake handshake_;
+  ChunkReader reader_;
+  std::vector<Message> messages_;  // reused between reads
+  EgressQueue queue_;
+  std::vector<Bytes> batch_;  // reused between writes
+  uv::Timer timer_;
+
+  std::string app_;
+  std::string appQuery_;
+  std::optional<StreamKey> streamKey_;
+  std::unique_ptr<RtmpPublisher> publisher_;
+  std::unique_ptr<RtmpPlayer> player_;
+
+  uint64_t bytesReceived_ = 0;
+  uint64_t lastAcknowledged_ = 0;
+  uint32_t peerWindowAckSize_ = 0;
+  std::optional<std::pair<CloseReason, std::string>> pendingClose_;
+};
+
+}  // namespace rtsedge::rtmp

@@ -1,0 +1,64 @@
+#include "relay/app.h"
+
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+namespace rtsedge {
+
+namespace {
+// How often streams check their grace periods and idle streams are retired.
+constexpr Millis kTickInterval{100};
+}  // namespace
+
+App::App(Config config)
+    : config_(std::move(config)),
+      hub_(config_.streams, clock_),
+      rtmpMetrics_(registry_),
+      rtmpContext_{loop_, hub_, clock_, config_.rtmp, config_.viewers, rtmpMetrics_},
+      tick_(loop_, [this] { hub_.tick(); }),
+      sigint_(this),
+      sigterm_(this) {
+  uv_signal_init(loop_.raw(), sigint_.get());
+  uv_signal_init(loop_.raw(), sigterm_.get());
+}
+
+App::~App() { stop(); }
+
+Status App::start() {
+  if (config_.rtmp.enabled) {
+    auto rtmp = rtmp::RtmpServer::start(rtmpContext_);
+    if (!rtmp) {
+      return rtmp.error();
+    }
+    rtmp_ = std::move(*rtmp);
+  }
+  tick_.start(kTickInterval, kTickInterval);
+  uv_signal_start(sigint_.get(), &App::onSignal, SIGINT);
+  uv_signal_start(sigterm_.get(), &App::onSignal, SIGTERM);
+  return Status::ok();
+}
+
+void App::run() { loop_.run(); }
+
+void App::onSignal(uv_signal_t* handle, int signal) {
+  if (auto* self = uv::ownerOf<App>(handle)) {
+    spdlog::info("signal {}: stopping", signal);
+    self->stop();
+  }
+}
+
+void App::stop() {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  if (rtmp_) {
+    rtmp_->shutdown();
+  }
+  tick_.close();
+  sigint_.close();
+  sigterm_.close();
+}
+
+}  // namespace rtsedge

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+
+#include "metrics/registry.h"
+#include "protocols/rtmp/rtmp_context.h"
+#include "protocols/rtmp/rtmp_server.h"
+#include "relay/clock.h"
+#include "relay/config.h"
+#include "relay/hub.h"
+#include "relay/status.h"
+#include "relay/uv/handle.h"
+#include "relay/uv/loop.h"
+#include "relay/uv/timer.h"
+
+namespace rtsedge {
+
+// The process: one loop, the hub, the protocol servers, and a clean stop on
+// SIGINT/SIGTERM (sessions closed, every handle released).
+class App {
+ public:
+  explicit App(Config config);
+  ~App();
+
+  // Binds every listener; nothing is bound if one fails.
+  Status start();
+  void run();
+  void stop();
+
+ private:
+  static void onSignal(uv_signal_t* handle, int signal);
+
+  // The loop is declared first so it is destroyed last, after everything on it.
+  uv::Loop loop_;
+  Config config_;
+  SteadyClock clock_;
+  metrics::Registry registry_;
+  Hub hub_;
+  rtmp::RtmpMetrics rtmpMetrics_;
+  rtmp::RtmpContext rtmpContext_;
+  std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  uv::Timer tick_;
+  uv::Handle<uv_signal_t> sigint_;
+  uv::Handle<uv_signal_t> sigterm_;
+  bool stopping_ = false;
+};
+
+}  // namespace rtsedge

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "relay/clock.h"
+#include "relay/status.h"
+
+namespace rtsedge {
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;  // 0: any free port (the bound port is logged)
+};
+
+struct LogSettings {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+struct RtmpSettings {
+  bool enabled = true;
+  ListenAddress listen{"0.0.0.0", 1935};
+  uint32_t chunkSize = 4096;               // outgoing chunk size, 128..65536
+  uint32_t maxMessageSize = 8 * 1024 * 1024;  // largest incoming message, 1 KiB..64 MiB
+  Millis handshakeTimeout{5000};           // connect to publish/play
+  Millis idleTimeout{30000};               // nothing received from a non-playing session
+  uint32_t windowAckSize = 2500000;
+};
+
+enum class DuplicatePublish { kReject, kReplace };
+
+struct StreamSettings {
+  bool gopCache = true;
+  Millis gopCacheMaxDuration{10000};
+  uint64_t gopCacheMaxBytes = 16 * 1024 * 1024;
+  Millis sourceGrace{10000};  // how long viewers wait for a (returning) publisher
+  DuplicatePublish onDuplicatePublish = DuplicatePublish::kReject;
+};
+
+struct ViewerSettings {
+  Millis queueSoftLimit{1000};  // past it: skip to the next keyframe
+  Millis queueHardLimit{5000};  // past it: close the viewer
+};
+
+struct Config {
+  std::string source;  // file name, or "<embedded default>"
+  LogSettings log;
+  RtmpSettings rtmp;
+  StreamSettings streams;
+  ViewerSettings viewers;
+};
+
+// Parses and validates a whole configuration. Errors read
+// "<source>:<line>:<column>: <key path>: <what is wrong>", e.g.
+// "edge.yaml:14:5: rtmp.listen: port 70000 not in 0..65535".
+Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceName);
+Result<Config> loadConfigFile(const std::string& path);
+
+// conf/rtsedge.yaml as it was at build time: the configuration used without --config.
+std::string_view embeddedDefaultConfig();
+Result<Config> loadEmbeddedDefaultConfig();
+
+}  // namespace rtsedge

@@ -1,0 +1,48 @@
+#include "relay/egress_queue.h"
+
+#include <algorithm>
+
+namespace rtsedge {
+
+void EgressQueue::pushControl(Bytes bytes) { entries_.push_back({std::move(bytes), clock_.now(), true}); }
+
+EgressQueue::Push EgressQueue::pushFrame(Bytes bytes, bool syncPoint) {
+  SteadyTime now = clock_.now();
+  if (inFlightSince_ && now - *inFlightSince_ > limits_.hard) {
+    return Push::kOverflow;
+  }
+  Push result = Push::kQueued;
+  auto oldestFrame = std::find_if(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.control; });
+  if (oldestFrame != entries_.end() && now - oldestFrame->queuedAt > limits_.soft) {
+    dropFrames();
+    ++skips_;
+    waitingForSyncPoint_ = true;
+    result = Push::kSkipped;
+  }
+  if (waitingForSyncPoint_) {
+    if (!syncPoint) {
+      return result == Push::kSkipped ? result : Push::kDropped;
+    }
+    waitingForSyncPoint_ = false;
+  }
+  entries_.push_back({std::move(bytes), now, false});
+  return result;
+}
+
+void EgressQueue::dropFrames() {
+  std::erase_if(entries_, [](const Entry& e) { return !e.control; });
+}
+
+void EgressQueue::takeBatch(std::vector<Bytes>& batch) {
+  if (entries_.empty()) {
+    return;
+  }
+  inFlightSince_ = clock_.now();
+  size_t count = std::min(entries_.size(), limits_.maxBatch);
+  for (size_t i = 0; i < count; ++i) {
+    batch.push_back(std::move(entries_.front().bytes));
+    entries_.pop_front();
+  }
+}
+
+}  // namespace rtsedge

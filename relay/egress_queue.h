@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "relay/bytes.h"
+#include "relay/clock.h"
+
+namespace rtsedge {
+
+struct EgressQueueLimits {
+  Millis soft{1000};
+  Millis hard{5000};
+  size_t maxBatch = 256;  // buffers per writev
+};
+
+// A viewer's outgoing queue of serialized bytes, bounded in time: the age of the
+// oldest frame not yet handed to the socket. Past the soft bound the queued frames
+// are dropped and the viewer resumes at the next sync point (a keyframe); past the
+// hard bound (one write stuck in the socket that long) the viewer is to be closed. Control
+// messages (configurations, statuses) are never dropped. One slow viewer thus
+// costs bounded memory and never delays the source or other viewers.
+class EgressQueue {
+ public:
+  enum class Push { kQueued, kDropped, kSkipped, kOverflow };
+
+  EgressQueue(EgressQueueLimits limits, const Clock& clock) : limits_(limits), clock_(clock) {}
+
+  void pushControl(Bytes bytes);
+  // kDropped: waiting for a sync point; kSkipped: fell past the soft bound, queue
+  // cleared (the frame is queued if it is a sync point); kOverflow: close the viewer.
+  Push pushFrame(Bytes bytes, bool syncPoint);
+  // Drops frames until the next sync point (after a source change, say).
+  void requireSyncPoint() { waitingForSyncPoint_ = true; }
+
+  // Moves what is queued (up to maxBatch buffers) into `batch`, marking it in flight.
+  void takeBatch(std::vector<Bytes>& batch);
+  void onBatchWritten() { inFlightSince_.reset(); }
+  bool hasPending() const { return !entries_.empty(); }
+  uint64_t skips() const { return skips_; }
+
+ private:
+  struct Entry {
+    Bytes bytes;
+    SteadyTime queuedAt;
+    bool control;
+  };
+
+  void dropFrames();
+
+  EgressQueueLimits limits_;
+  const Clock& clock_;
+  std::deque<Entry> entries_;
+  std::optional<SteadyTime> inFlightSince_;
+  bool waitingForSyncPoint_ = false;
+  uint64_t skips_ = 0;
+};
+
+}  // namespace rtsedge

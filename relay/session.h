@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace rtsedge {
+
+// Why a session ended; the label of rtsedge_session_closed_total{reason}.
+enum class CloseReason : uint8_t {
+  kPeerClosed,     // the peer closed or reset the connection
+  kProtocolError,  // malformed input
+  kTimeout,        // handshake or idle timeout
+  kRefused,        // a request we refused (bad name, stream busy)
+  kReplaced,       // a new publisher took the stream over
+  kSlowViewer,     // the viewer fell past the hard queue bound
+  kStreamEnded,    // the source did not come back within the grace period
+  kShutdown,       // the process is stopping
+};
+
+std::string_view closeReasonName(CloseReason reason);
+
+}  // namespace rtsedge

@@ -1,0 +1,176 @@
+#include "relay/stream.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace rtsedge {
+
+namespace {
+// A new source continues one frame interval after the previous one ended.
+constexpr int64_t kResumeGapUs = 40'000;
+// A source whose clock jumps further than this is re-based instead of making
+// players wait (forward) or drop (backward).
+constexpr int64_t kMaxBackwardJumpUs = 1'000'000;
+constexpr int64_t kMaxForwardJumpUs = 10'000'000;
+}  // namespace
+
+Stream::Stream(std::string key, const StreamSettings& settings, const Clock& clock)
+    : key_(std::move(key)),
+      settings_(settings),
+      clock_(clock),
+      sourceAbsentSince_(clock.now()),
+      gopCache_(GopCacheLimits{settings.gopCache, settings.gopCacheMaxDuration, settings.gopCacheMaxBytes}) {}
+
+Stream::~Stream() = default;
+
+Status Stream::attachSource(Source& source) {
+  if (source_ == &source) {
+    return Status::ok();
+  }
+  if (source_ != nullptr) {
+    if (settings_.onDuplicatePublish == DuplicatePublish::kReject) {
+      return Error("stream " + key_ + " is already being published");
+    }
+    Source* old = source_;
+    detachSource(*old);
+    old->onSourceReplaced();
+  }
+  bool restoring = !subscribers_.empty();
+  source_ = &source;
+  sourceAbsentSince_.reset();
+  offsetKnown_ = false;
+  awaitingKeyframe_ = true;
+  if (restoring) {
+    forEachSubscriber([](Subscriber& s) { s.onSourceRestored(); });
+  }
+  return Status::ok();
+}
+
+void Stream::detachSource(Source& source) {
+  if (source_ != &source) {
+    return;
+  }
+  source_ = nullptr;
+  sourceAbsentSince_ = clock_.now();
+  // What the next source sends replaces all of it; stale state must not reach new viewers.
+  metadata_ = Bytes();
+  videoConfig_.reset();
+  audioConfig_.reset();
+  gopCache_.clear();
+  forEachSubscriber([](Subscriber& s) { s.onSourceLost(); });
+}
+
+void Stream::publishMetadata(Bytes amf0) {
+  if (amf0 == metadata_) {
+    return;
+  }
+  metadata_ = std::move(amf0);
+  forEachSubscriber([this](Subscriber& s) { s.onMetadata(metadata_); });
+}
+
+void Stream::publishConfig(TrackConfigPtr config) {
+  TrackConfigPtr& slot = config->kind == TrackKind::kVideo ? videoConfig_ : audioConfig_;
+  if (slot && *slot == *config) {
+    return;
+  }
+  slot = std::move(config);
+  forEachSubscriber([&slot](Subscriber& s) { s.onTrackConfig(slot); });
+}
+
+void Stream::rebase(MediaFrame& frame) {
+  if (!offsetKnown_) {
+    offsetUs_ = timelineStarted_ ? lastDtsUs_ + kResumeGapUs - frame.dtsUs : 0;
+    offsetKnown_ = true;
+  }
+  int64_t dts = frame.dtsUs + offsetUs_;
+  if (timelineStarted_ && (dts < lastDtsUs_ - kMaxBackwardJumpUs || dts > lastDtsUs_ + kMaxForwardJumpUs)) {
+    spdlog::info("stream {}: source clock jumped by {} ms, re-based", key_, (dts - lastDtsUs_) / 1000);
+    offsetUs_ += lastDtsUs_ + kResumeGapUs - dts;
+    dts = lastDtsUs_ + kResumeGapUs;
+  }
+  frame.ptsUs += dts - frame.dtsUs;
+  frame.dtsUs = dts;
+  lastDtsUs_ = std::max(lastDtsUs_, dts);
+  timelineStarted_ = true;
+}
+
+void Stream::publishFrame(std::shared_ptr<MediaFrame> frame) {
+  if (frame->kind == TrackKind::kVideo && awaitingKeyframe_) {
+    if (!frame->keyframe) {
+      return;  // viewers resume at a keyframe
+    }
+    awaitingKeyframe_ = false;
+  }
+  rebase(*frame);
+  FramePtr shared = std::move(frame);
+  gopCache_.add(shared);
+  forEachSubscriber([&shared](Subscriber& s) { s.onFrame(shared); });
+}
+
+void Stream::subscribe(Subscriber& subscriber) {
+  subscribers_.push_back(&subscriber);
+  if (!metadata_.empty()) {
+    subscriber.onMetadata(metadata_);
+  }
+  for (const TrackConfigPtr* config : {&videoConfig_, &audioConfig_}) {
+    if (*config) {
+      subscriber.onTrackConfig(*config);
+    }
+  }
+  for (const FramePtr& frame : gopCache_.frames()) {
+    subscriber.onFrame(frame);
+  }
+}
+
+void Stream::unsubscribe(Subscriber& subscriber) {
+  auto it = std::find(subscribers_.begin(), subscribers_.end(), &subscriber);
+  if (it == subscribers_.end()) {
+    return;
+  }
+  *it = nullptr;
+  if (fanOutDepth_ == 0) {
+    compactSubscribers();
+  }
+}
+
+size_t Stream::subscriberCount() const {
+  return static_cast<size_t>(std::count_if(subscribers_.begin(), subscribers_.end(),
+                                           [](const Subscriber* s) { return s != nullptr; }));
+}
+
+void Stream::tick() {
+  if (source_ != nullptr || !sourceAbsentSince_ || subscribers_.empty()) {
+    return;
+  }
+  if (clock_.now() - *sourceAbsentSince_ < settings_.sourceGrace) {
+    return;
+  }
+  auto ended = std::move(subscribers_);
+  subscribers_.clear();
+  for (Subscriber* subscriber : ended) {
+    if (subscriber != nullptr) {
+      subscriber->onStreamEnded();
+    }
+  }
+}
+
+template <class Fn>
+void Stream::forEachSubscriber(Fn&& fn) {
+  ++fanOutDepth_;
+  // Index loop: a callback may subscribe (append) or unsubscribe (null a slot).
+  for (size_t i = 0; i < subscribers_.size(); ++i) {
+    if (Subscriber* subscriber = subscribers_[i]) {
+      fn(*subscriber);
+    }
+  }
+  if (--fanOutDepth_ == 0) {
+    compactSubscribers();
+  }
+}
+
+void Stream::compactSubscribers() {
+  std::erase(subscribers_, nullptr);
+}
+
+}  // namespace rtsedge

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/gop_cache.h"
+#include "relay/clock.h"
+#include "relay/config.h"
+#include "relay/media_frame.h"
+#include "relay/status.h"
+#include "relay/subscriber.h"
+
+namespace rtsedge {
+
+// One live stream `app/name`: at most one source, the latest configurations and
+// metadata, the GOP cache and the subscribers. Loop-confined: every call comes from
+// the loop the stream lives on.
+class Stream {
+ public:
+  Stream(std::string key, const StreamSettings& settings, const Clock& clock);
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  const std::string& key() const { return key_; }
+
+  // Source side. With a source attached already the new one is refused, or
+  // replaces it when the settings say so (the old one is told onSourceReplaced()).
+  Status attachSource(Source& source);
+  void detachSource(Source& source);
+  bool hasSource() const { return source_ != nullptr; }
+  void publishMetadata(Bytes amf0);
+  void publishConfig(TrackConfigPtr config);
+  // Moves the frame onto the stream's timeline (monotonic across sources), caches
+  // it and fans it out. The frame is immutable from here on.
+  void publishFrame(std::shared_ptr<MediaFrame> frame);
+
+  // Subscriber side.
+  void subscribe(Subscriber& subscriber);
+  void unsubscribe(Subscriber& subscriber);
+  size_t subscriberCount() const;
+
+  // Ends the stream for its subscribers once no source came within the grace period.
+  void tick();
+  // No source and no subscriber: the hub may retire it.
+  bool idle() const { return source_ == nullptr && subscriberCount() == 0; }
+
+  const GopCache& gopCache() const { return gopCache_; }
+  const TrackConfigPtr& videoConfig() const { return videoConfig_; }
+  const TrackConfigPtr& audioConfig() const { return audioConfig_; }
+
+ private:
+  void rebase(MediaFrame& frame);
+  template <class Fn>
+  void forEachSubscriber(Fn&& fn);
+  void compactSubscribers();
+
+  std::string key_;
+  const StreamSettings& settings_;
+  const Clock& clock_;
+  Source* source_ = nullptr;
+  std::optional<SteadyTime> sourceAbsentSince_;
+
+  Bytes metadata_;
+  TrackConfigPtr videoConfig_;
+  TrackConfigPtr audioConfig_;
+  GopCache gopCache_;
+
+  // Timeline: source timestamps + offset_, re-based when a source starts or jumps.
+  bool timelineStarted_ = false;
+  bool offsetKnown_ = false;
+  int64_t offsetUs_ = 0;
+  int64_t lastDtsUs_ = 0;
+  bool awaitingKeyframe_ = true;
+
+  std::vector<Subscriber*> subscribers_;  // null slots are removed after a fan-out
+  int fanOutDepth_ = 0;
+};
+
+}  // namespace rtsedge

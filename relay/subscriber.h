@@ -1,0 +1,35 @@
+#pragma once
+
+#include "relay/bytes.h"
+#include "relay/media_frame.h"
+
+namespace rtsedge {
+
+// What every egress session implements to receive one stream. Called on the
+// stream's loop. A new subscriber gets metadata, configurations and the cached GOP
+// through these same calls, then live frames.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+
+  // onMetaData script data: AMF0 "onMetaData" followed by its object.
+  virtual void onMetadata(const Bytes& amf0) = 0;
+  virtual void onTrackConfig(const TrackConfigPtr& config) = 0;
+  virtual void onFrame(const FramePtr& frame) = 0;
+  // The source went away; the stream waits for it for the grace period.
+  virtual void onSourceLost() = 0;
+  // A source is back: configurations follow, then frames from a keyframe on.
+  virtual void onSourceRestored() = 0;
+  // No source came back in time. The subscriber is already detached.
+  virtual void onStreamEnded() = 0;
+};
+
+// What a stream needs of its source (a publishing session or an upstream pull).
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Another source took the stream over (on_duplicate_publish: replace).
+  virtual void onSourceReplaced() = 0;
+};
+
+}  // namespace rtsedge
