@@ -1,0 +1,103 @@
+#include "relay/egress_queue.h"
+
+#include <doctest/doctest.h>
+
+namespace rtsedge {
+namespace {
+
+Bytes tagged(uint8_t tag) { return Bytes::copyOf(std::span<const uint8_t>(&tag, 1)); }
+
+std::vector<uint8_t> drain(EgressQueue& queue) {
+  std::vector<Bytes> batch;
+  queue.takeBatch(batch);
+  queue.onBatchWritten();
+  std::vector<uint8_t> tags;
+  for (const Bytes& b : batch) {
+    tags.push_back(b[0]);
+  }
+  return tags;
+}
+
+TEST_CASE("egress queue delivers control and frames in order") {
+  ManualClock clock;
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  queue.pushControl(tagged(1));
+  CHECK(queue.pushFrame(tagged(2), true) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(3), false) == EgressQueue::Push::kQueued);
+  CHECK(drain(queue) == std::vector<uint8_t>{1, 2, 3});
+  CHECK_FALSE(queue.hasPending());
+}
+
+TEST_CASE("a viewer behind by more than the soft bound skips to the next keyframe") {
+  ManualClock clock;
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  queue.pushControl(tagged(1));
+  queue.pushFrame(tagged(2), true);
+  queue.pushFrame(tagged(3), false);
+  clock.advance(Millis(1001));
+  // Past the soft bound: queued frames go, the control message stays, and
+  // delta frames are dropped until a keyframe.
+  CHECK(queue.pushFrame(tagged(4), false) == EgressQueue::Push::kSkipped);
+  CHECK(queue.pushFrame(tagged(5), false) == EgressQueue::Push::kDropped);
+  CHECK(queue.pushFrame(tagged(6), true) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(7), false) == EgressQueue::Push::kQueued);
+  CHECK(drain(queue) == std::vector<uint8_t>{1, 6, 7});
+  CHECK(queue.skips() == 1);
+}
+
+TEST_CASE("a skip that lands on a keyframe keeps it") {
+  ManualClock clock;
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  queue.pushFrame(tagged(1), true);
+  clock.advance(Millis(1500));
+  CHECK(queue.pushFrame(tagged(2), true) == EgressQueue::Push::kSkipped);
+  CHECK(drain(queue) == std::vector<uint8_t>{2});
+}
+
+TEST_CASE("a write stuck past the hard bound asks to close the viewer") {
+  ManualClock clock;
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  queue.pushFrame(tagged(1), true);
+  std::vector<Bytes> batch;
+  queue.takeBatch(batch);  // in flight, never completes: the client does not read
+  for (int i = 0; i < 49; ++i) {
+    clock.advance(Millis(100));
+    CHECK(queue.pushFrame(tagged(2), i % 10 == 0) != EgressQueue::Push::kOverflow);
+  }
+  clock.advance(Millis(101));
+  CHECK(queue.pushFrame(tagged(3), false) == EgressQueue::Push::kOverflow);
+}
+
+TEST_CASE("a viewer that keeps up is never skipped") {
+  ManualClock clock;
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  for (int i = 0; i < 1000; ++i) {
+    CHECK(queue.pushFrame(tagged(static_cast<uint8_t>(i)), i % 50 == 0) == EgressQueue::Push::kQueued);
+    clock.advance(Millis(40));
+    CHECK(drain(queue).size() == 1);
+  }
+  CHECK(queue.skips() == 0);
+}
+
+TEST_CASE("requireSyncPoint drops frames until a sync point") {
+  ManualClock clock;
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  queue.requireSyncPoint();
+  CHECK(queue.pushFrame(tagged(1), false) == EgressQueue::Push::kDropped);
+  CHECK(queue.pushFrame(tagged(2), true) == EgressQueue::Push::kQueued);
+  CHECK(drain(queue) == std::vector<uint8_t>{2});
+}
+
+TEST_CASE("batches are bounded") {
+  ManualClock clock;
+  EgressQueue queue({Millis(1000), Millis(5000), 4}, clock);
+  for (uint8_t i = 0; i < 10; ++i) {
+    queue.pushControl(tagged(i));
+  }
+  CHECK(drain(queue).size() == 4);
+  CHECK(drain(queue).size() == 4);
+  CHECK(drain(queue).size() == 2);
+}
+
+}  // namespace
+}  // namespace rtsedge
