@@ -1,5 +1,6 @@
 #include "protocols/rtmp/rtmp_player.h"
 
+#include "protocols/flv/flv_tag.h"
 #include "protocols/rtmp/rtmp_mux.h"
 
 namespace rtsedge::rtmp {
@@ -43,6 +44,9 @@ void RtmpPlayer::queueHeaders(uint32_t timestamp) {
 }
 
 void RtmpPlayer::onFrame(const FramePtr& frame) {
+  if (frame->kind != TrackKind::kData && !flv::isFlvMediaCodec(frame->codec)) {
+    return;  // a codec RTMP cannot carry (Opus from WebRTC, say): the other tracks still play
+  }
   queueHeaders(rtmpTimestamp(frame->dtsUs));
   uint32_t chunkSize = chunkSize_;
   Bytes chunks = frame->serialized(EgressFormat::kRtmp,

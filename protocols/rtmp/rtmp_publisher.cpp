@@ -100,11 +100,7 @@ Status RtmpPublisher::onAudio(const Bytes& body, int64_t dtsUs) {
       // tag's first byte: a change of it is a new configuration.
       if (tag->codec != Codec::kAac &&
           (!audioConfig_ || audioConfig_->codec != tag->codec || audioConfig_->flvSoundByte != tag->soundByte)) {
-        auto config = std::make_shared<TrackConfig>();
-        config->kind = TrackKind::kAudio;
-        config->codec = tag->codec;
-        config->flvSoundByte = tag->soundByte;
-        audioConfig_ = std::move(config);
+        audioConfig_ = flv::implicitAudioConfig(tag->codec, tag->soundByte);
         stream_->publishConfig(audioConfig_);
       }
       publishFrame(TrackKind::kAudio, tag->codec, dtsUs, dtsUs, false, tag->payload, audioConfig_);
