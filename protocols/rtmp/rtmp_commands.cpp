@@ -11,6 +11,8 @@ namespace rtsedge::rtmp {
 namespace {
 using amf0::Value;
 
+constexpr uint8_t kPeerBandwidthDynamic = 2;
+
 MessageHeader commandHeader(uint32_t streamId) {
   return {kCommandChunkStream, 0, static_cast<uint8_t>(MessageType::kCommandAmf0), streamId};
 }
@@ -115,7 +117,7 @@ void RtmpSession::onPublish(const Message& message, double transaction, const st
     closeAfterFlush(CloseReason::kRefused, key.error().wrap("publish").message());
     return;
   }
-  auto publisher = std::make_unique<RtmpPublisher>(context_.clock, *this);
+  auto publisher = std::make_unique<RtmpPublisher>(context_.clock, static_cast<RtmpPublisher::Listener&>(*this));
   if (Status status = publisher->attachTo(context_.hub.acquire(key->key())); !status) {
     sendStatus(message.streamId, "error", "NetStream.Publish.BadName", status.error().message());
     closeAfterFlush(CloseReason::kRefused, status.error().wrap("publish").message());
@@ -151,12 +153,9 @@ void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args)
   sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
   sendStatus(message.streamId, "status", "NetStream.Play.Reset", "playing " + key->key());
   sendStatus(message.streamId, "status", "NetStream.Play.Start", "playing " + key->key());
-  MessageHeader data{kDataChunkStream, 0, static_cast<uint8_t>(MessageType::kDataAmf0), message.streamId};
-  sendControl(amf0Message(data, {Value::string("|RtmpSampleAccess"), Value::boolean(true), Value::boolean(true)},
-                          context_.settings.chunkSize));
   armTimer();
   player_ = std::make_unique<RtmpPlayer>(context_.hub.acquire(key->key()), queue_, context_.settings.chunkSize,
-                                         *this);
+                                         static_cast<RtmpPlayer::Listener&>(*this));
   flush();
 }
 

@@ -9,7 +9,7 @@ namespace rtsedge::rtmp {
 Result<std::unique_ptr<RtmpServer>> RtmpServer::start(RtmpContext& context) {
   std::unique_ptr<RtmpServer> server(new RtmpServer(context));
   auto listener = uv::TcpListener::listen(context.loop, context.settings.listen.host, context.settings.listen.port,
-                                          *server);
+                                          static_cast<uv::TcpListener::Listener&>(*server));
   if (!listener) {
     return listener.error().wrap("rtmp");
   }
@@ -36,7 +36,8 @@ void RtmpServer::shutdown() {
 
 void RtmpServer::onTcpAccepted(std::unique_ptr<uv::TcpConnection> connection) {
   uint64_t id = ++nextId_;
-  auto session = std::make_unique<RtmpSession>(context_, std::move(connection), *this, id);
+  auto session = std::make_unique<RtmpSession>(context_, std::move(connection),
+                                                static_cast<RtmpSession::Listener&>(*this), id);
   RtmpSession& started = *session;
   sessions_.emplace(id, std::move(session));
   started.start();

@@ -9,7 +9,6 @@ namespace rtsedge::rtmp {
 
 namespace {
 constexpr Millis kCloseFlushTimeout{2000};
-constexpr uint8_t kPeerBandwidthDynamic = 2;
 
 double seconds(Millis duration) { return static_cast<double>(duration.count()) / 1000.0; }
 }  // namespace
