@@ -43,13 +43,16 @@ Result<size_t> ChunkReader::headerLength() {
 
 Status ChunkReader::feed(std::span<const uint8_t> data, std::vector<Message>& out) {
   size_t pos = 0;
-  while (pos < data.size()) {
+  while (true) {
     if (!inPayload_) {
       auto length = headerLength();
       if (!length) {
         return length.error();
       }
       if (headerSize_ < *length) {
+        if (pos == data.size()) {
+          return Status::ok();
+        }
         size_t take = std::min(*length - headerSize_, data.size() - pos);
         std::copy_n(data.begin() + static_cast<ptrdiff_t>(pos), take, header_.begin() + headerSize_);
         headerSize_ += take;
@@ -62,11 +65,16 @@ Status ChunkReader::feed(std::span<const uint8_t> data, std::vector<Message>& ou
       headerSize_ = 0;
       inPayload_ = true;
     }
-    uint32_t take = static_cast<uint32_t>(std::min<size_t>(chunkLeft_, data.size() - pos));
-    current_->payload.append(data.subspan(pos, take));
-    current_->received += take;
-    chunkLeft_ -= take;
-    pos += take;
+    if (chunkLeft_ > 0) {
+      if (pos == data.size()) {
+        return Status::ok();
+      }
+      uint32_t take = static_cast<uint32_t>(std::min<size_t>(chunkLeft_, data.size() - pos));
+      current_->payload.append(data.subspan(pos, take));
+      current_->received += take;
+      chunkLeft_ -= take;
+      pos += take;
+    }
     if (chunkLeft_ == 0) {
       inPayload_ = false;
       if (current_->received == current_->length) {
@@ -76,7 +84,6 @@ Status ChunkReader::feed(std::span<const uint8_t> data, std::vector<Message>& ou
       }
     }
   }
-  return Status::ok();
 }
 
 Status ChunkReader::onHeader() {
