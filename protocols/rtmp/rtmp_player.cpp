@@ -29,7 +29,9 @@ void RtmpPlayer::onTrackConfig(const TrackConfigPtr& config) {
 
 void RtmpPlayer::queueHeaders(uint32_t timestamp) {
   if (!pendingMetadata_.empty()) {
-    queue_.pushControl(muxMetadata(pendingMetadata_, timestamp, chunkSize_));
+    // At timestamp 0: ffmpeg's FLV demuxer takes onMetaData at any other time for
+    // a subtitle track.
+    queue_.pushControl(muxMetadata(pendingMetadata_, 0, chunkSize_));
     pendingMetadata_ = Bytes();
   }
   for (TrackConfigPtr* config : {&pendingVideoConfig_, &pendingAudioConfig_}) {

@@ -9,8 +9,9 @@
 namespace rtsedge::rtmp {
 
 // The playing side of an RTMP session: subscribes to a Stream and queues each
-// frame's shared chunk bytes; configurations and metadata are queued just before
-// the next frame, with its timestamp, so a player's clock never jumps backwards.
+// frame's shared chunk bytes. Configurations are queued just before the next
+// frame, with its timestamp, so a player's clock never jumps backwards; metadata
+// goes with them at timestamp 0, where players look for it.
 class RtmpPlayer final : public Subscriber {
  public:
   class Listener {
