@@ -154,8 +154,8 @@ void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args)
   sendStatus(message.streamId, "status", "NetStream.Play.Reset", "playing " + key->key());
   sendStatus(message.streamId, "status", "NetStream.Play.Start", "playing " + key->key());
   armTimer();
-  player_ = std::make_unique<RtmpPlayer>(context_.hub.acquire(key->key()), queue_, context_.settings.chunkSize,
-                                         static_cast<RtmpPlayer::Listener&>(*this));
+  player_ = std::make_unique<EgressSubscriber>(context_.hub.acquire(key->key()), queue_, muxer_, TrackFilter{},
+                                               static_cast<EgressSubscriber::Listener&>(*this));
   flush();
 }
 

@@ -62,4 +62,12 @@ Bytes muxMetadata(const Bytes& amf0, uint32_t timestamp, uint32_t chunkSize) {
   return chunked(headerFor(TrackKind::kData, timestamp), {amf0.span()}, chunkSize);
 }
 
+Bytes RtmpMuxer::frame(const FramePtr& frame) {
+  if (frame->kind != TrackKind::kData && !flv::isFlvMediaCodec(frame->codec)) {
+    return {};
+  }
+  uint32_t chunkSize = chunkSize_;
+  return frame->serialized(EgressFormat::kRtmp, [chunkSize](const MediaFrame& f) { return muxFrame(f, chunkSize); });
+}
+
 }  // namespace rtsedge::rtmp

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "relay/bytes.h"
+#include "relay/egress_subscriber.h"
 #include "relay/media_frame.h"
 
 namespace rtsedge::rtmp {
@@ -26,5 +27,22 @@ Bytes muxFrame(const MediaFrame& frame, uint32_t chunkSize);
 Bytes muxTrackConfig(const TrackConfig& config, uint32_t timestamp, uint32_t chunkSize);
 // An onMetaData data message.
 Bytes muxMetadata(const Bytes& amf0, uint32_t timestamp, uint32_t chunkSize);
+
+// The RTMP form of a stream for EgressSubscriber: frames chunked once and cached
+// on the frame, onMetaData at timestamp 0 (ffmpeg's FLV demuxer takes it at any
+// other time for a subtitle track).
+class RtmpMuxer final : public Muxer {
+ public:
+  explicit RtmpMuxer(uint32_t chunkSize) : chunkSize_(chunkSize) {}
+
+  Bytes metadata(const Bytes& amf0) override { return muxMetadata(amf0, 0, chunkSize_); }
+  Bytes trackConfig(const TrackConfig& config, int64_t dtsUs) override {
+    return muxTrackConfig(config, rtmpTimestamp(dtsUs), chunkSize_);
+  }
+  Bytes frame(const FramePtr& frame) override;
+
+ private:
+  uint32_t chunkSize_;
+};
 
 }  // namespace rtsedge::rtmp

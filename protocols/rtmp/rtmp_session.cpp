@@ -21,6 +21,7 @@ RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection
       id_(id),
       reader_(ChunkReaderLimits{context.settings.maxMessageSize, 64}),
       queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
+      muxer_(context.settings.chunkSize),
       timer_(context.loop, [this] {
         if (phase_ == Phase::kClosing) {
           auto [reason, detail] = *pendingClose_;
@@ -240,18 +241,18 @@ void RtmpSession::close(CloseReason reason, std::string_view detail) {
 
 void RtmpSession::onPublisherReplaced() { close(CloseReason::kReplaced, "a new publisher took the stream over"); }
 
-void RtmpSession::onPlayerSkipped() {
+void RtmpSession::onEgressSkipped() {
   context_.metrics.viewerSkips.inc();
   spdlog::debug("rtmp#{}: viewer behind by over {}s, skipped to the next keyframe", id_,
                 seconds(context_.viewers.queueSoftLimit));
 }
 
-void RtmpSession::onPlayerOverflow() {
+void RtmpSession::onEgressOverflow() {
   close(CloseReason::kSlowViewer,
         fmt::format("a write was stuck for over {}s", seconds(context_.viewers.queueHardLimit)));
 }
 
-void RtmpSession::onPlayerStreamEnded() {
+void RtmpSession::onEgressStreamEnded() {
   sendControl(userControlMessage(UserControlEvent::kStreamEof, kMediaMessageStream));
   sendStatus(kMediaMessageStream, "status", "NetStream.Play.UnpublishNotify", "the stream ended");
   sendStatus(kMediaMessageStream, "status", "NetStream.Play.Stop", "the stream ended");

@@ -11,9 +11,10 @@
 #include "protocols/rtmp/handshake.h"
 #include "protocols/rtmp/message.h"
 #include "protocols/rtmp/rtmp_context.h"
-#include "protocols/rtmp/rtmp_player.h"
+#include "protocols/rtmp/rtmp_mux.h"
 #include "protocols/rtmp/rtmp_publisher.h"
 #include "relay/egress_queue.h"
+#include "relay/egress_subscriber.h"
 #include "relay/session.h"
 #include "relay/stream_key.h"
 #include "relay/uv/tcp.h"
@@ -23,11 +24,11 @@ namespace rtsedge::rtmp {
 
 // One RTMP connection: owns the socket, the handshake, the chunk reader, the
 // command exchange and the close decision. Media goes to an RtmpPublisher or comes
-// from an RtmpPlayer, whichever role the client asks for.
+// from an EgressSubscriber, whichever role the client asks for.
 class RtmpSession final : public uv::DeferredDeletable,
                           private uv::TcpConnection::Listener,
                           private RtmpPublisher::Listener,
-                          private RtmpPlayer::Listener {
+                          private EgressSubscriber::Listener {
  public:
   class Listener {
    public:
@@ -55,11 +56,11 @@ class RtmpSession final : public uv::DeferredDeletable,
   void onTcpClosed(std::string_view reason) override;
   // RtmpPublisher::Listener
   void onPublisherReplaced() override;
-  // RtmpPlayer::Listener
-  void onPlayerOutput() override { flush(); }
-  void onPlayerSkipped() override;
-  void onPlayerOverflow() override;
-  void onPlayerStreamEnded() override;
+  // EgressSubscriber::Listener
+  void onEgressOutput() override { flush(); }
+  void onEgressSkipped() override;
+  void onEgressOverflow() override;
+  void onEgressStreamEnded() override;
 
   void feedHandshake(std::span<const uint8_t>& data);
   void handleMessage(const Message& message);
@@ -90,6 +91,7 @@ class RtmpSession final : public uv::DeferredDeletable,
   ChunkReader reader_;
   std::vector<Message> messages_;  // reused between reads
   EgressQueue queue_;
+  RtmpMuxer muxer_;
   std::vector<Bytes> batch_;  // reused between writes
   uv::Timer timer_;
 
@@ -97,7 +99,7 @@ class RtmpSession final : public uv::DeferredDeletable,
   std::string appQuery_;
   std::optional<StreamKey> streamKey_;
   std::unique_ptr<RtmpPublisher> publisher_;
-  std::unique_ptr<RtmpPlayer> player_;
+  std::unique_ptr<EgressSubscriber> player_;
 
   uint64_t bytesReceived_ = 0;
   uint64_t lastAcknowledged_ = 0;
