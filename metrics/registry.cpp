@@ -1,5 +1,9 @@
 #include "metrics/registry.h"
 
+#include <iterator>
+
+#include <fmt/format.h>
+
 namespace rtsedge::metrics {
 
 namespace {
@@ -12,7 +16,47 @@ FamilyType& findOrAdd(std::map<std::string, std::unique_ptr<FamilyType>>& famili
   }
   return *slot;
 }
+std::string escapeLabel(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+template <class FamilyType>
+void expose(const FamilyType& family, const char* type, std::string& out) {
+  auto sink = std::back_inserter(out);
+  fmt::format_to(sink, "# HELP {} {}\n# TYPE {} {}\n", family.name(), family.help(), family.name(), type);
+  family.forEach([&](const std::vector<std::string>& values, const auto& metric) {
+    out += family.name();
+    for (size_t i = 0; i < values.size(); ++i) {
+      fmt::format_to(sink, "{}{}=\"{}\"", i == 0 ? "{" : ",", family.labelNames()[i], escapeLabel(values[i]));
+    }
+    fmt::format_to(sink, "{} {}\n", values.empty() ? "" : "}", metric.value());
+  });
+}
+
 }  // namespace
+
+std::string Registry::exposition() const {
+  std::lock_guard lock(mutex_);
+  std::string out;
+  for (const auto& [name, family] : counters_) {
+    expose(*family, "counter", out);
+  }
+  for (const auto& [name, family] : gauges_) {
+    expose(*family, "gauge", out);
+  }
+  return out;
+}
 
 CounterFamily& Registry::counter(const std::string& name, const std::string& help,
                                  std::vector<std::string> labelNames) {

@@ -77,8 +77,11 @@ class Registry {
   CounterFamily& counter(const std::string& name, const std::string& help, std::vector<std::string> labelNames);
   GaugeFamily& gauge(const std::string& name, const std::string& help, std::vector<std::string> labelNames);
 
+  // Prometheus text exposition format 0.0.4 of every metric, families in name order.
+  std::string exposition() const;
+
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<CounterFamily>> counters_;
   std::map<std::string, std::unique_ptr<GaugeFamily>> gauges_;
 };

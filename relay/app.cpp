@@ -14,8 +14,8 @@ constexpr Millis kTickInterval{100};
 App::App(Config config)
     : config_(std::move(config)),
       hub_(config_.streams, clock_),
-      rtmpMetrics_(registry_),
-      rtmpContext_{loop_, hub_, clock_, config_.rtmp, config_.viewers, rtmpMetrics_},
+      rtmpMetrics_(registry_, "rtmp"),
+      rtmpContext_{loop_, hub_, clock_, config_.rtmp, config_.viewers, rtmpMetrics_, clients_},
       tick_(loop_, [this] { hub_.tick(); }),
       sigint_(this),
       sigterm_(this) {

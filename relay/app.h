@@ -5,9 +5,11 @@
 #include "metrics/registry.h"
 #include "protocols/rtmp/rtmp_context.h"
 #include "protocols/rtmp/rtmp_server.h"
+#include "relay/clients.h"
 #include "relay/clock.h"
 #include "relay/config.h"
 #include "relay/hub.h"
+#include "relay/session_metrics.h"
 #include "relay/status.h"
 #include "relay/uv/handle.h"
 #include "relay/uv/loop.h"
@@ -36,7 +38,8 @@ class App {
   SteadyClock clock_;
   metrics::Registry registry_;
   Hub hub_;
-  rtmp::RtmpMetrics rtmpMetrics_;
+  ClientRegistry clients_;
+  SessionMetrics rtmpMetrics_;
   rtmp::RtmpContext rtmpContext_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
   uv::Timer tick_;

@@ -169,6 +169,19 @@ void readRtmp(Section section, RtmpSettings& rtmp) {
   section.finish();
 }
 
+void readHttp(Section section, HttpSettings& http) {
+  section.boolean("enabled", http.enabled);
+  section.listen("listen", http.listen);
+  section.size("max_request_line", http.maxRequestLine, 256, 64 << 10);
+  section.size("max_header_size", http.maxHeaderSize, 1 << 10, 1 << 20);
+  section.size("max_body_size", http.maxBodySize, 0, 64 << 20);
+  section.duration("request_timeout", http.requestTimeout, Millis(100), Millis(300'000));
+  section.duration("keepalive_timeout", http.keepaliveTimeout, Millis(100), Millis(3'600'000));
+  section.integer("max_connections", http.maxConnections, 1, 1'000'000);
+  section.duration("play_wait", http.playWait, Millis(0), Millis(60'000));
+  section.finish();
+}
+
 void readStreams(Section section, StreamSettings& streams) {
   Section gop = section.section("gop_cache");
   gop.boolean("enabled", streams.gopCache);
@@ -204,6 +217,7 @@ Config readConfig(const YAML::Node& root, std::string_view source) {
               {"off", std::string("off")}});
   log.finish();
   readRtmp(top.section("rtmp"), config.rtmp);
+  readHttp(top.section("http"), config.http);
   readStreams(top.section("streams"), config.streams);
   readViewers(top.section("viewers"), root.IsMap() ? root["viewers"] : YAML::Node(), config.viewers);
   top.finish();

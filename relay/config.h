@@ -28,6 +28,18 @@ struct RtmpSettings {
   uint32_t windowAckSize = 2500000;
 };
 
+struct HttpSettings {
+  bool enabled = true;
+  ListenAddress listen{"0.0.0.0", 8080};
+  uint64_t maxRequestLine = 8 * 1024;   // 414 past it
+  uint64_t maxHeaderSize = 16 * 1024;   // 431 past it
+  uint64_t maxBodySize = 1024 * 1024;   // 413 past it
+  Millis requestTimeout{10000};         // a started request must be complete by then (slowloris)
+  Millis keepaliveTimeout{60000};       // an idle keep-alive connection is closed after it
+  uint32_t maxConnections = 10000;      // past it new connections are closed at once
+  Millis playWait{3000};                // how long a play of an absent stream waits before 404
+};
+
 enum class DuplicatePublish { kReject, kReplace };
 
 struct StreamSettings {
@@ -47,6 +59,7 @@ struct Config {
   std::string source;  // file name, or "<embedded default>"
   LogSettings log;
   RtmpSettings rtmp;
+  HttpSettings http;
   StreamSettings streams;
   ViewerSettings viewers;
 };

@@ -11,6 +11,8 @@ std::string_view closeReasonName(CloseReason reason) {
     case CloseReason::kReplaced: return "replaced";
     case CloseReason::kSlowViewer: return "slow_viewer";
     case CloseReason::kStreamEnded: return "stream_ended";
+    case CloseReason::kKicked: return "kicked";
+    case CloseReason::kTooMany: return "too_many";
     case CloseReason::kShutdown: return "shutdown";
   }
   return "unknown";

@@ -14,6 +14,8 @@ enum class CloseReason : uint8_t {
   kReplaced,       // a new publisher took the stream over
   kSlowViewer,     // the viewer fell past the hard queue bound
   kStreamEnded,    // the source did not come back within the grace period
+  kKicked,         // closed through the API
+  kTooMany,        // over a connection limit
   kShutdown,       // the process is stopping
 };
 

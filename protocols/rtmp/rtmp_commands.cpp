@@ -127,7 +127,7 @@ void RtmpSession::onPublish(const Message& message, double transaction, const st
   publisher_ = std::move(publisher);
   phase_ = Phase::kPublishing;
   role_ = "publisher";
-  context_.metrics.sessions.labels({"rtmp", role_}).add(1);
+  context_.metrics.sessionsIn(role_).add(1);
   spdlog::info("rtmp#{} {}: publishing {}", id_, connection_->peer(), key->key());
   sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
   sendStatus(message.streamId, "status", "NetStream.Publish.Start", key->key() + " is now published");
@@ -148,7 +148,7 @@ void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args)
   streamKey_ = *key;
   phase_ = Phase::kPlaying;
   role_ = "player";
-  context_.metrics.sessions.labels({"rtmp", role_}).add(1);
+  context_.metrics.sessionsIn(role_).add(1);
   spdlog::info("rtmp#{} {}: playing {}", id_, connection_->peer(), key->key());
   sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
   sendStatus(message.streamId, "status", "NetStream.Play.Reset", "playing " + key->key());
@@ -161,7 +161,7 @@ void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args)
 
 void RtmpSession::stopRole() {
   if (publisher_ || player_) {
-    context_.metrics.sessions.labels({"rtmp", role_}).add(-1);
+    context_.metrics.sessionsIn(role_).add(-1);
     role_ = "none";
   }
   publisher_.reset();

@@ -35,11 +35,10 @@ void RtmpServer::shutdown() {
 }
 
 void RtmpServer::onTcpAccepted(std::unique_ptr<uv::TcpConnection> connection) {
-  uint64_t id = ++nextId_;
   auto session = std::make_unique<RtmpSession>(context_, std::move(connection),
-                                                static_cast<RtmpSession::Listener&>(*this), id);
+                                                static_cast<RtmpSession::Listener&>(*this));
   RtmpSession& started = *session;
-  sessions_.emplace(id, std::move(session));
+  sessions_.emplace(started.id(), std::move(session));
   started.start();
 }
 

@@ -29,7 +29,6 @@ class RtmpServer final : private uv::TcpListener::Listener, private RtmpSession:
   RtmpContext& context_;
   std::unique_ptr<uv::TcpListener> listener_;
   std::map<uint64_t, std::unique_ptr<RtmpSession>> sessions_;
-  uint64_t nextId_ = 0;
 };
 
 }  // namespace rtsedge::rtmp

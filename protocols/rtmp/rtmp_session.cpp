@@ -13,12 +13,12 @@ constexpr Millis kCloseFlushTimeout{2000};
 double seconds(Millis duration) { return static_cast<double>(duration.count()) / 1000.0; }
 }  // namespace
 
-RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener,
-                         uint64_t id)
+RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener)
     : context_(context),
       connection_(std::move(connection)),
       listener_(listener),
-      id_(id),
+      id_(context.clients.add(*this)),
+      since_(context.clock.now()),
       reader_(ChunkReaderLimits{context.settings.maxMessageSize, 64}),
       queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
       muxer_(context.settings.chunkSize),
@@ -38,6 +38,7 @@ RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection
 }
 
 RtmpSession::~RtmpSession() {
+  context_.clients.remove(id_);
   stopRole();
   timer_.close();
   connection_->close();
@@ -231,12 +232,24 @@ void RtmpSession::close(CloseReason reason, std::string_view detail) {
                    : spdlog::level::warn;
   spdlog::log(level, "rtmp#{} {} {}: closed ({}): {}", id_, connection_->peer(),
               streamKey_ ? streamKey_->key() : app_, closeReasonName(reason), detail);
-  context_.metrics.sessionsClosed.labels({"rtmp", std::string(closeReasonName(reason))}).inc();
+  context_.metrics.closed(reason);
   stopRole();
   phase_ = Phase::kClosed;
   timer_.close();
   connection_->close();
+  context_.clients.remove(id_);
   listener_.onRtmpSessionClosed(*this);
+}
+
+ClientInfo RtmpSession::clientInfo() const {
+  return ClientInfo{.id = id_,
+                    .protocol = "rtmp",
+                    .role = role_,
+                    .stream = streamKey_ ? streamKey_->key() : std::string(),
+                    .remote = connection_->peer(),
+                    .since = since_,
+                    .bytesReceived = bytesReceived_,
+                    .bytesSent = connection_->bytesWritten()};
 }
 
 void RtmpSession::onPublisherReplaced() { close(CloseReason::kReplaced, "a new publisher took the stream over"); }

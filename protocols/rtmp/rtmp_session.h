@@ -26,6 +26,7 @@ namespace rtsedge::rtmp {
 // command exchange and the close decision. Media goes to an RtmpPublisher or comes
 // from an EgressSubscriber, whichever role the client asks for.
 class RtmpSession final : public uv::DeferredDeletable,
+                          public Client,
                           private uv::TcpConnection::Listener,
                           private RtmpPublisher::Listener,
                           private EgressSubscriber::Listener {
@@ -39,13 +40,16 @@ class RtmpSession final : public uv::DeferredDeletable,
     ~Listener() = default;
   };
 
-  RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener,
-              uint64_t id);
+  RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener);
   ~RtmpSession() override;
 
   void start();
   void close(CloseReason reason, std::string_view detail);
   uint64_t id() const { return id_; }
+
+  // Client
+  ClientInfo clientInfo() const override;
+  void kick() override { close(CloseReason::kKicked, "kicked through the API"); }
 
  private:
   enum class Phase { kHandshake, kConnecting, kConnected, kPublishing, kPlaying, kClosing, kClosed };
@@ -84,6 +88,7 @@ class RtmpSession final : public uv::DeferredDeletable,
   std::unique_ptr<uv::TcpConnection> connection_;
   Listener& listener_;
   uint64_t id_;
+  SteadyTime since_;
   Phase phase_ = Phase::kHandshake;
   std::string role_ = "none";
 

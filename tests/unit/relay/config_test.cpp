@@ -26,6 +26,15 @@ void checkDefaults(const Config& config) {
   CHECK(config.rtmp.handshakeTimeout == defaults.rtmp.handshakeTimeout);
   CHECK(config.rtmp.idleTimeout == defaults.rtmp.idleTimeout);
   CHECK(config.rtmp.windowAckSize == defaults.rtmp.windowAckSize);
+  CHECK(config.http.enabled == defaults.http.enabled);
+  CHECK(config.http.listen.port == defaults.http.listen.port);
+  CHECK(config.http.maxRequestLine == defaults.http.maxRequestLine);
+  CHECK(config.http.maxHeaderSize == defaults.http.maxHeaderSize);
+  CHECK(config.http.maxBodySize == defaults.http.maxBodySize);
+  CHECK(config.http.requestTimeout == defaults.http.requestTimeout);
+  CHECK(config.http.keepaliveTimeout == defaults.http.keepaliveTimeout);
+  CHECK(config.http.maxConnections == defaults.http.maxConnections);
+  CHECK(config.http.playWait == defaults.http.playWait);
   CHECK(config.streams.gopCache == defaults.streams.gopCache);
   CHECK(config.streams.gopCacheMaxDuration == defaults.streams.gopCacheMaxDuration);
   CHECK(config.streams.gopCacheMaxBytes == defaults.streams.gopCacheMaxBytes);
