@@ -16,6 +16,9 @@ App::App(Config config)
       hub_(config_.streams, clock_),
       rtmpMetrics_(registry_, "rtmp"),
       rtmpContext_{loop_, hub_, clock_, config_.rtmp, config_.viewers, rtmpMetrics_, clients_},
+      httpMetrics_(registry_, "http-flv"),
+      api_(hub_, clients_, registry_, config_, clock_),
+      httpContext_{loop_, hub_, clock_, config_.http, config_.viewers, httpMetrics_, clients_, api_},
       tick_(loop_, [this] { hub_.tick(); }),
       sigint_(this),
       sigterm_(this) {
@@ -33,6 +36,14 @@ Status App::start() {
     }
     rtmp_ = std::move(*rtmp);
   }
+  if (config_.http.enabled) {
+    auto http = http::HttpServer::start(httpContext_);
+    if (!http) {
+      return http.error();
+    }
+    http_ = std::move(*http);
+  }
+  api_.setReady(true);
   tick_.start(kTickInterval, kTickInterval);
   uv_signal_start(sigint_.get(), &App::onSignal, SIGINT);
   uv_signal_start(sigterm_.get(), &App::onSignal, SIGTERM);
@@ -55,6 +66,9 @@ void App::stop() {
   stopping_ = true;
   if (rtmp_) {
     rtmp_->shutdown();
+  }
+  if (http_) {
+    http_->shutdown();
   }
   tick_.close();
   sigint_.close();

@@ -3,6 +3,9 @@
 #include <memory>
 
 #include "metrics/registry.h"
+#include "protocols/http/api.h"
+#include "protocols/http/http_context.h"
+#include "protocols/http/http_server.h"
 #include "protocols/rtmp/rtmp_context.h"
 #include "protocols/rtmp/rtmp_server.h"
 #include "relay/clients.h"
@@ -42,6 +45,10 @@ class App {
   SessionMetrics rtmpMetrics_;
   rtmp::RtmpContext rtmpContext_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  SessionMetrics httpMetrics_;
+  http::Api api_;
+  http::HttpContext httpContext_;
+  std::unique_ptr<http::HttpServer> http_;
   uv::Timer tick_;
   uv::Handle<uv_signal_t> sigint_;
   uv::Handle<uv_signal_t> sigterm_;

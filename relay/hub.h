@@ -19,6 +19,12 @@ class Hub {
   Stream& acquire(const std::string& key);
   Stream* find(const std::string& key);
   size_t streamCount() const { return streams_.size(); }
+  template <class Fn>
+  void forEach(Fn&& fn) {
+    for (auto& [key, stream] : streams_) {
+      fn(*stream);
+    }
+  }
 
   // Called periodically: lets streams end overdue waits, then retires idle ones.
   // Retiring only here, never inside a session's callback, keeps every Stream&

@@ -103,6 +103,7 @@ void Stream::publishFrame(std::shared_ptr<MediaFrame> frame) {
     awaitingKeyframe_ = false;
   }
   rebase(*frame);
+  stats_.onFrame(*frame, frame->arrival);
   FramePtr shared = std::move(frame);
   gopCache_.add(shared);
   forEachSubscriber([&shared](Subscriber& s) { s.onFrame(shared); });

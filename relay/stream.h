@@ -10,6 +10,7 @@
 #include "relay/config.h"
 #include "relay/media_frame.h"
 #include "relay/status.h"
+#include "relay/stream_stats.h"
 #include "relay/subscriber.h"
 
 namespace rtsedge {
@@ -50,6 +51,7 @@ class Stream {
   const GopCache& gopCache() const { return gopCache_; }
   const TrackConfigPtr& videoConfig() const { return videoConfig_; }
   const TrackConfigPtr& audioConfig() const { return audioConfig_; }
+  StreamStats& stats() { return stats_; }
 
  private:
   void rebase(MediaFrame& frame);
@@ -67,6 +69,7 @@ class Stream {
   TrackConfigPtr videoConfig_;
   TrackConfigPtr audioConfig_;
   GopCache gopCache_;
+  StreamStats stats_;
 
   // Timeline: source timestamps + offset_, re-based when a source starts or jumps.
   bool timelineStarted_ = false;

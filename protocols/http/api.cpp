@@ -1,0 +1,188 @@
+#include "protocols/http/api.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "relay/version.h"
+
+namespace rtsedge::http {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kStreamsPrefix = "/api/v1/streams/";
+constexpr std::string_view kClientsPrefix = "/api/v1/clients/";
+
+HttpResponse jsonResponse(int status, const json& body) {
+  return HttpResponse{status, "application/json", body.dump() + "\n", {}};
+}
+
+double secondsSince(SteadyTime then, SteadyTime now) {
+  return std::chrono::duration<double>(now - then).count();
+}
+
+json trackJson(const TrackConfig& config) {
+  json track{{"codec", codecName(config.codec)}};
+  if (config.kind == TrackKind::kVideo) {
+    track["width"] = config.width;
+    track["height"] = config.height;
+    track["fps"] = config.frameRate;
+  } else {
+    track["sample_rate"] = config.sampleRate;
+    track["channels"] = config.channels;
+  }
+  return track;
+}
+
+json clientJson(const ClientInfo& info, SteadyTime now) {
+  return json{{"id", info.id},
+              {"protocol", info.protocol},
+              {"role", info.role},
+              {"stream", info.stream},
+              {"remote", info.remote},
+              {"seconds", secondsSince(info.since, now)},
+              {"bytes_received", info.bytesReceived},
+              {"bytes_sent", info.bytesSent}};
+}
+
+}  // namespace
+
+HttpResponse errorResponse(int status, std::string message) {
+  return jsonResponse(status, json{{"error", {{"code", status}, {"message", std::move(message)}}}});
+}
+
+Api::Api(Hub& hub, ClientRegistry& clients, metrics::Registry& registry, const Config& config, const Clock& clock)
+    : hub_(hub), clients_(clients), registry_(registry), config_(config), clock_(clock), started_(clock.now()) {}
+
+HttpResponse Api::handle(const HttpRequest& request) {
+  const std::string& path = request.path;
+  bool read = request.method == "GET" || request.method == "HEAD";
+  if (path == "/healthz") {
+    return HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}};
+  }
+  if (path == "/readyz") {
+    return ready_ ? HttpResponse{200, "text/plain; charset=utf-8", "ready\n", {}}
+                  : HttpResponse{503, "text/plain; charset=utf-8", "starting\n", {}};
+  }
+  if (path == "/metrics" && read) {
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", registry_.exposition(), {}};
+  }
+  if (path == "/api/v1/server" && read) {
+    return server();
+  }
+  if ((path == "/api/v1/streams" || path == "/api/v1/streams/") && read) {
+    return streams();
+  }
+  if (path.starts_with(kStreamsPrefix) && read) {
+    return stream(path.substr(kStreamsPrefix.size()));
+  }
+  if (path == "/api/v1/clients" && read) {
+    return clients(request);
+  }
+  if (path.starts_with(kClientsPrefix) && request.method == "DELETE") {
+    return kickClient(path.substr(kClientsPrefix.size()));
+  }
+  if (path.starts_with("/api/") || path == "/metrics") {
+    return errorResponse(path.starts_with("/api/v1/") ? 405 : 404,
+                         request.method + " " + path + " is not an API route");
+  }
+  return errorResponse(404, "nothing at " + path);
+}
+
+HttpResponse Api::server() {
+  return jsonResponse(200, json{{"version", kVersion},
+                                {"uptime_seconds", secondsSince(started_, clock_.now())},
+                                {"role", "origin"},
+                                {"streams", hub_.streamCount()},
+                                {"clients", clients_.all().size()},
+                                {"config",
+                                 {{"source", config_.source},
+                                  {"rtmp", config_.rtmp.enabled ? config_.rtmp.listen.host + ":" +
+                                                                      std::to_string(config_.rtmp.listen.port)
+                                                                : "off"},
+                                  {"http", config_.http.listen.host + ":" + std::to_string(config_.http.listen.port)}}}});
+}
+
+HttpResponse Api::streams() {
+  json list = json::array();
+  hub_.forEach([&](Stream& s) { list.push_back(streamJson(s)); });
+  return jsonResponse(200, json{{"streams", list}});
+}
+
+HttpResponse Api::stream(const std::string& key) {
+  Stream* s = hub_.find(key);
+  return s == nullptr ? errorResponse(404, "no stream " + key) : jsonResponse(200, streamJson(*s));
+}
+
+nlohmann::json Api::streamJson(Stream& stream) {
+  const std::string& key = stream.key();
+  Stream* s = &stream;
+  SteadyTime now = clock_.now();
+  json viewers{{"total", 0}};
+  json source = nullptr;
+  uint64_t egressBytes = 0;
+  for (const auto& [id, client] : clients_.all()) {
+    ClientInfo info = client->clientInfo();
+    if (info.stream != key) {
+      continue;
+    }
+    if (info.role == "publisher") {
+      source = json{{"client", info.id}, {"protocol", info.protocol}, {"remote", info.remote},
+                    {"seconds", secondsSince(info.since, now)}};
+    } else if (info.role == "player") {
+      viewers["total"] = viewers["total"].get<int>() + 1;
+      viewers[info.protocol] = viewers.value(info.protocol, 0) + 1;
+      egressBytes += info.bytesSent;
+    }
+  }
+  json tracks = json::object();
+  if (s->videoConfig()) {
+    tracks["video"] = trackJson(*s->videoConfig());
+  }
+  if (s->audioConfig()) {
+    tracks["audio"] = trackJson(*s->audioConfig());
+  }
+  StreamStats& stats = s->stats();
+  return json{{"key", key},
+                                {"live", s->hasSource()},
+                                {"source", source},
+                                {"tracks", tracks},
+                                {"frames", stats.frames()},
+                                {"ingest_bytes", stats.bytes()},
+                                {"ingest_kbps", stats.bitrate(now) / 1000},
+                                {"keyframe_interval_ms", stats.keyframeIntervalUs() / 1000},
+                                {"gop_cache", {{"frames", s->gopCache().frames().size()}, {"bytes", s->gopCache().bytes()}}},
+                                {"viewers", viewers},
+                                {"egress_bytes", egressBytes}};
+}
+
+HttpResponse Api::clients(const HttpRequest& request) {
+  auto filter = request.queryParam("stream");
+  SteadyTime now = clock_.now();
+  json list = json::array();
+  for (const auto& [id, client] : clients_.all()) {
+    ClientInfo info = client->clientInfo();
+    if (!filter || info.stream == *filter) {
+      list.push_back(clientJson(info, now));
+    }
+  }
+  return jsonResponse(200, json{{"clients", list}});
+}
+
+HttpResponse Api::kickClient(const std::string& id) {
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), value);
+  if (error != std::errc() || end != id.data() + id.size()) {
+    return errorResponse(400, "\"" + id + "\" is not a client id");
+  }
+  Client* client = clients_.find(value);
+  if (client == nullptr) {
+    return errorResponse(404, "no client " + id);
+  }
+  client->kick();
+  return jsonResponse(200, json{{"kicked", value}});
+}
+
+}  // namespace rtsedge::http

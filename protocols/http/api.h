@@ -1,0 +1,46 @@
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "metrics/registry.h"
+#include "protocols/http/request_parser.h"
+#include "protocols/http/response.h"
+#include "relay/clients.h"
+#include "relay/clock.h"
+#include "relay/config.h"
+#include "relay/hub.h"
+
+namespace rtsedge::http {
+
+// {"error": {"code": status, "message": ...}} with that status.
+HttpResponse errorResponse(int status, std::string message);
+
+// The management API, health and metrics routes (docs/api.md).
+class Api {
+ public:
+  Api(Hub& hub, ClientRegistry& clients, metrics::Registry& registry, const Config& config, const Clock& clock);
+
+  HttpResponse handle(const HttpRequest& request);
+  // Listeners are up: /readyz answers 200.
+  void setReady(bool ready) { ready_ = ready; }
+
+ private:
+  HttpResponse streams();
+  HttpResponse stream(const std::string& key);
+  nlohmann::json streamJson(Stream& stream);
+  HttpResponse clients(const HttpRequest& request);
+  HttpResponse kickClient(const std::string& id);
+  HttpResponse server();
+
+  Hub& hub_;
+  ClientRegistry& clients_;
+  metrics::Registry& registry_;
+  const Config& config_;
+  const Clock& clock_;
+  SteadyTime started_;
+  bool ready_ = false;
+};
+
+}  // namespace rtsedge::http
