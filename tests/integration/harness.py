@@ -2,6 +2,7 @@
 real ffmpeg/ffprobe peers, and stop every process by its PID. Every wait is
 bounded in time."""
 
+import http.client
 import json
 import os
 import signal
@@ -46,16 +47,35 @@ def stop(process, timeout=10.0, sig=signal.SIGTERM):
 class Server:
     """rtsedge on a free RTMP port with a temporary configuration."""
 
-    def __init__(self, config=""):
+    def __init__(self, config="", http_config=""):
         self.dir = tempfile.TemporaryDirectory(prefix="rtsedge-test-")
         self.rtmp_port = free_port()
+        self.http_port = free_port()
         self.config_path = Path(self.dir.name) / "rtsedge.yaml"
-        self.config_path.write_text(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n' + config)
+        self.config_path.write_text(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n'
+                                    f'http:\n  listen: "127.0.0.1:{self.http_port}"\n{http_config}' + config)
         self.log_path = Path(self.dir.name) / "rtsedge.log"
         self.process = None
 
     def url(self, name="live/test"):
         return f"rtmp://127.0.0.1:{self.rtmp_port}/{name}"
+
+    def flv_url(self, name="live/test", query=""):
+        return f"http://127.0.0.1:{self.http_port}/{name}.flv" + (f"?{query}" if query else "")
+
+    def get(self, path, method="GET", timeout=10):
+        """One HTTP request to the server: (status, headers dict, body bytes)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+        try:
+            connection.request(method, path)
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+    def api(self, path, method="GET"):
+        status, _, body = self.get(path, method)
+        return status, json.loads(body) if body else None
 
     def log(self):
         return self.log_path.read_text(errors="replace")
@@ -69,6 +89,7 @@ class Server:
                                         stdout=self.log_file, stderr=subprocess.STDOUT)
         try:
             wait_for_port(self.rtmp_port)
+            wait_for_port(self.http_port)
         except AssertionError:
             stop(self.process)
             raise AssertionError("rtsedge did not start:\n" + self.log_tail())
