@@ -189,8 +189,14 @@ void HttpSession::checkStream() {
 
 void HttpSession::startStreaming(Stream& stream) {
   const HttpRequest& request = *current_;
-  if (request.method == "HEAD") {
-    respond(HttpResponse{200, "video/x-flv", "", {}}, request.keepAlive);
+  if (request.method == "HEAD") {  // the head a GET would get, without the stream
+    phase_ = Phase::kResponding;
+    queue_.pushControl(responseHead(HeadOptions{200, "video/x-flv", std::nullopt, true, request.keepAlive, nullptr}));
+    if (!request.keepAlive) {
+      closeAfterFlush(CloseReason::kPeerClosed, "HEAD answered, connection: close");
+      return;
+    }
+    flush();
     return;
   }
   chunked_ = request.versionMajor > 1 || (request.versionMajor == 1 && request.versionMinor >= 1);

@@ -48,6 +48,7 @@ def test_cors_head_options_and_404():
             wait_for_stream(server)
             status, headers, body = server.get("/live/test.flv", method="HEAD")
             assert status == 200 and headers["content-type"] == "video/x-flv" and body == b"", (status, headers)
+            assert headers.get("transfer-encoding") == "chunked", headers
             status, headers, _ = server.get("/live/test.flv", method="OPTIONS")
             assert status == 204 and "GET" in headers["access-control-allow-methods"], (status, headers)
             status, headers, _ = server.get("/api/v1/streams")
@@ -137,7 +138,39 @@ def test_malformed_requests_get_an_error_and_a_closed_connection():
         assert server.get("/healthz")[0] == 200
 
 
+def test_slow_and_idle_clients_are_closed():
+    limits = "  request_timeout: 1s\n  keepalive_timeout: 2s\n  max_connections: 20\n"
+    with Server(http_config=HTTP + limits) as server:
+        slow = socket.create_connection(("127.0.0.1", server.http_port), timeout=5)
+        started = time.monotonic()
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and the rest never comes
+        answer = slow.recv(4096)
+        waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert 0.8 < waited < 4, f"408 after {waited:.1f} s; request_timeout is 1 s"
+        slow.close()
+        idle = socket.create_connection(("127.0.0.1", server.http_port), timeout=6)
+        started = time.monotonic()
+        assert idle.recv(1) == b"", "an idle connection was not closed"
+        assert 1.5 < time.monotonic() - started < 5
+        idle.close()
+        crowd = [socket.create_connection(("127.0.0.1", server.http_port), timeout=0.05) for _ in range(25)]
+        time.sleep(0.5)  # let the server accept them all; well inside the 2 s keep-alive timeout
+        refused = 0
+        for s in crowd:
+            try:
+                refused += s.recv(1) == b""
+            except socket.timeout:
+                pass  # accepted and waiting for a request
+            except ConnectionResetError:
+                refused += 1
+        for s in crowd:
+            s.close()
+        assert refused == 5, f"{refused} of 25 connections refused; max_connections is 20"
+        wait_until(lambda: 'reason="too_many"} 5' in server.get("/metrics")[2].decode(), 5, "too_many counted")
+
+
 if __name__ == "__main__":
     run_tests([test_ffmpeg_plays_http_flv, test_cors_head_options_and_404, test_two_hundred_viewers_all_receive_data,
                test_a_viewer_that_stops_reading_is_dropped_alone,
-               test_malformed_requests_get_an_error_and_a_closed_connection])
+               test_malformed_requests_get_an_error_and_a_closed_connection, test_slow_and_idle_clients_are_closed])

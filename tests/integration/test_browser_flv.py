@@ -1,0 +1,134 @@
+"""A real player: Debian's chromium plays rtsedge HTTP-FLV through mpegts.js (MSE),
+cross-origin from a static server, so CORS is exercised. A warm stream shows its first
+frame within 1 s of the player starting, at 1280x720, decodes steadily and never stalls;
+?only-audio=1 plays audio with the clock advancing."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+from harness import Server, free_port, publish, run_tests, stop, wait_for_port, wait_for_stream
+
+BROWSER_DIR = Path(__file__).resolve().parents[1] / "browser"
+CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
+SECONDS = 10
+
+
+def ensure_node_modules():
+    """npm ci once, from the committed package-lock.json; never downloads a browser."""
+    if (BROWSER_DIR / "node_modules" / "mpegts.js").is_dir() and (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
+        return
+    npm = shutil.which("npm")
+    assert npm, "npm is missing: install nodejs and npm (scripts/packages.txt)"
+    env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
+    try:
+        result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR, env=env,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("npm ci in tests/browser took over 180 s (offline? run it by hand with network access)")
+    assert result.returncode == 0, (
+        "npm ci in tests/browser failed (offline? run `npm ci` in tests/browser once with network access):\n"
+        + result.stderr[-2000:])
+
+
+class StaticServer:
+    """python3 -m http.server rooted at tests/browser on its own free port."""
+
+    def __enter__(self):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(self.port), "--bind", "127.0.0.1", "--directory", str(BROWSER_DIR)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(self.port)
+        except AssertionError:
+            stop(self.process)
+            raise
+        return self
+
+    def page(self, src):
+        return f"http://127.0.0.1:{self.port}/player.html?src=" + urllib.parse.quote(src, safe="")
+
+    def __exit__(self, *_):
+        stop(self.process)
+
+
+def play(page_url, seconds, audio_only=False):
+    """Runs play_flv.mjs; returns (exit code, parsed JSON line, stderr). Stopped by PID."""
+    command = ["node", str(BROWSER_DIR / "play_flv.mjs"), page_url, str(seconds)] + (["--audio-only"] if audio_only else [])
+    # Its own process group, so chromium's helpers go with it if it must be killed.
+    process = subprocess.Popen(command, cwd=BROWSER_DIR, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env=dict(os.environ, CHROMIUM_BIN=CHROMIUM))
+    try:
+        out, err = process.communicate(timeout=seconds + 40)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        out, err = process.communicate(timeout=10)
+        raise AssertionError(f"play_flv.mjs did not finish in {seconds + 40} s:\n{out}\n{err[-2000:]}")
+    finally:
+        if process.poll() is None:
+            stop(process)
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    assert lines, f"play_flv.mjs printed no JSON (exit {process.returncode}):\n{out}\n{err[-2000:]}"
+    return process.returncode, json.loads(lines[-1]), err
+
+
+def check_prerequisites():
+    assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing: apt-get install chromium (scripts/packages.txt)"
+    assert shutil.which("node"), "node is missing: install nodejs"
+    ensure_node_modules()
+
+
+def test_chromium_plays_http_flv():
+    check_prerequisites()
+    with Server() as server, StaticServer() as static:
+        publisher = publish(server.url())
+        try:
+            wait_for_stream(server)
+            time.sleep(1.0)  # a warm stream: the GOP cache holds a keyframe
+            code, result, err = play(static.page(server.flv_url()), SECONDS)
+            summary = json.dumps(result)
+            assert code == 0, f"playback failed (exit {code}): {summary}\n{err[-1500:]}"
+            assert result["errors"] == [], summary
+            assert result["firstFrameMs"] is not None, f"no frame shown: {summary}"
+            assert result["firstFrameMs"] <= 1000, f"first frame after {result['firstFrameMs']} ms (> 1000): {summary}"
+            assert (result["width"], result["height"]) == (1280, 720), summary
+            frames = result["framesSamples"]
+            assert len(frames) >= SECONDS - 1, f"only {len(frames)} samples: {summary}"
+            assert all(b > a for a, b in zip(frames, frames[1:])), f"decoded frames not strictly growing: {frames}"
+            assert result["stalls"] == [], f"stalled after start: {summary}"
+            times = result["currentTimeSamples"]
+            assert times[-1] > times[0], f"currentTime did not advance: {times}"
+            assert publisher.poll() is None, "the publisher died"
+            assert server.alive(), "rtsedge died"
+        finally:
+            stop(publisher)
+
+
+def test_chromium_plays_audio_only():
+    check_prerequisites()
+    with Server() as server, StaticServer() as static:
+        publisher = publish(server.url())
+        try:
+            wait_for_stream(server)
+            code, result, err = play(static.page(server.flv_url(query="only-audio=1")), SECONDS, audio_only=True)
+            summary = json.dumps(result)
+            assert code == 0, f"audio-only playback failed (exit {code}): {summary}\n{err[-1500:]}"
+            assert result["errors"] == [], summary
+            assert result["currentTimeAdvanced"], f"audio currentTime did not advance: {summary}"
+            times = result["currentTimeSamples"]
+            assert times[-1] - times[0] >= (len(times) - 1) * 0.5, f"audio clock too slow: {times}"
+            assert result["width"] == 0 and result["height"] == 0, f"video in an audio-only stream: {summary}"
+            assert server.alive(), "rtsedge died"
+        finally:
+            stop(publisher)
+
+
+if __name__ == "__main__":
+    run_tests([test_chromium_plays_http_flv, test_chromium_plays_audio_only])
