@@ -30,14 +30,22 @@ App::~App() { stop(); }
 
 Status App::start() {
   if (config_.rtmp.enabled) {
-    auto rtmp = rtmp::RtmpServer::start(rtmpContext_);
+    auto rtmp = TcpServer::start(loop_, config_.rtmp.listen, config_.rtmp.maxConnections, rtmpMetrics_,
+                                 [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
+                                   return std::make_unique<rtmp::RtmpSession>(rtmpContext_, std::move(connection),
+                                                                              owner);
+                                 });
     if (!rtmp) {
       return rtmp.error();
     }
     rtmp_ = std::move(*rtmp);
   }
   if (config_.http.enabled) {
-    auto http = http::HttpServer::start(httpContext_);
+    auto http = TcpServer::start(loop_, config_.http.listen, config_.http.maxConnections, httpMetrics_,
+                                 [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
+                                   return std::make_unique<http::HttpSession>(httpContext_, std::move(connection),
+                                                                              owner);
+                                 });
     if (!http) {
       return http.error();
     }

@@ -5,15 +5,16 @@
 #include "metrics/registry.h"
 #include "protocols/http/api.h"
 #include "protocols/http/http_context.h"
-#include "protocols/http/http_server.h"
+#include "protocols/http/http_session.h"
 #include "protocols/rtmp/rtmp_context.h"
-#include "protocols/rtmp/rtmp_server.h"
+#include "protocols/rtmp/rtmp_session.h"
 #include "relay/clients.h"
 #include "relay/clock.h"
 #include "relay/config.h"
 #include "relay/hub.h"
 #include "relay/session_metrics.h"
 #include "relay/status.h"
+#include "relay/tcp_server.h"
 #include "relay/uv/handle.h"
 #include "relay/uv/loop.h"
 #include "relay/uv/timer.h"
@@ -44,11 +45,11 @@ class App {
   ClientRegistry clients_;
   SessionMetrics rtmpMetrics_;
   rtmp::RtmpContext rtmpContext_;
-  std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  std::unique_ptr<TcpServer> rtmp_;
   SessionMetrics httpMetrics_;
   http::Api api_;
   http::HttpContext httpContext_;
-  std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<TcpServer> http_;
   uv::Timer tick_;
   uv::Handle<uv_signal_t> sigint_;
   uv::Handle<uv_signal_t> sigterm_;

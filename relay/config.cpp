@@ -166,6 +166,7 @@ void readRtmp(Section section, RtmpSettings& rtmp) {
   section.duration("handshake_timeout", rtmp.handshakeTimeout, Millis(100), Millis(300'000));
   section.duration("idle_timeout", rtmp.idleTimeout, Millis(1000), Millis(3'600'000));
   section.integer("window_ack_size", rtmp.windowAckSize, 4096, 0x7fffffff);
+  section.integer("max_connections", rtmp.maxConnections, 1, 1'000'000);
   section.finish();
 }
 

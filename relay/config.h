@@ -26,6 +26,7 @@ struct RtmpSettings {
   Millis handshakeTimeout{5000};           // connect to publish/play
   Millis idleTimeout{30000};               // nothing received from a non-playing session
   uint32_t windowAckSize = 2500000;
+  uint32_t maxConnections = 10000;  // past it new connections are closed at once
 };
 
 struct HttpSettings {

@@ -7,6 +7,7 @@ std::string_view closeReasonName(CloseReason reason) {
     case CloseReason::kPeerClosed: return "peer_closed";
     case CloseReason::kProtocolError: return "protocol_error";
     case CloseReason::kTimeout: return "timeout";
+    case CloseReason::kIdle: return "idle";
     case CloseReason::kRefused: return "refused";
     case CloseReason::kReplaced: return "replaced";
     case CloseReason::kSlowViewer: return "slow_viewer";

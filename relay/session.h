@@ -9,7 +9,8 @@ namespace rtsedge {
 enum class CloseReason : uint8_t {
   kPeerClosed,     // the peer closed or reset the connection
   kProtocolError,  // malformed input
-  kTimeout,        // handshake or idle timeout
+  kTimeout,        // a client too slow to say what it wants, or a publisher gone silent
+  kIdle,           // an idle keep-alive connection
   kRefused,        // a request we refused (bad name, stream busy)
   kReplaced,       // a new publisher took the stream over
   kSlowViewer,     // the viewer fell past the hard queue bound

@@ -8,7 +8,6 @@
 namespace rtsedge::http {
 
 namespace {
-constexpr Millis kCloseFlushTimeout{2000};
 constexpr Millis kStreamPollInterval{100};
 
 bool isFlvPath(const std::string& path) { return path.size() > 4 && path.ends_with(".flv"); }
@@ -17,47 +16,34 @@ bool flag(const HttpRequest& request, std::string_view name) {
   auto value = request.queryParam(name);
   return value && (*value == "1" || *value == "true");
 }
+
+TcpSession::Context sessionContext(const HttpContext& context) {
+  return {context.loop, context.clock, context.clients, context.metrics,
+          EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}};
+}
 }  // namespace
 
-HttpSession::HttpSession(HttpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener)
-    : context_(context),
-      connection_(std::move(connection)),
-      listener_(listener),
-      id_(context.clients.add(*this)),
-      since_(context.clock.now()),
+HttpSession::HttpSession(HttpContext& context, std::unique_ptr<uv::TcpConnection> connection,
+                         TcpSession::Listener& listener)
+    : TcpSession(sessionContext(context), std::move(connection), listener),
+      context_(context),
       parser_(HttpLimits{context.settings.maxRequestLine, context.settings.maxHeaderSize,
                          context.settings.maxBodySize}),
-      queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
-      timer_(context.loop, [this] { onTimer(); }) {
-  connection_->setListener(this);
-}
+      timer_(context.loop, [this] { onTimer(); }) {}
 
-HttpSession::~HttpSession() {
-  context_.clients.remove(id_);
+HttpSession::~HttpSession() { onClose(); }
+
+void HttpSession::onClose() {
   subscriber_.reset();
   timer_.close();
-  connection_->close();
 }
 
 void HttpSession::start() {
-  armTimer(context_.settings.keepaliveTimeout);
-  if (Status status = connection_->startReading(); !status) {
+  timer_.start(context_.settings.keepaliveTimeout);
+  if (Status status = connection().startReading(); !status) {
     close(CloseReason::kPeerClosed, status.error().message());
   }
 }
-
-ClientInfo HttpSession::clientInfo() const {
-  return ClientInfo{.id = id_,
-                    .protocol = "http-flv",
-                    .role = role_,
-                    .stream = streamKey_ ? streamKey_->key() : std::string(),
-                    .remote = connection_->peer(),
-                    .since = since_,
-                    .bytesReceived = bytesReceived_,
-                    .bytesSent = connection_->bytesWritten()};
-}
-
-void HttpSession::armTimer(Millis timeout, Millis repeat) { timer_.start(timeout, repeat); }
 
 void HttpSession::onTimer() {
   switch (phase_) {
@@ -65,33 +51,26 @@ void HttpSession::onTimer() {
       if (partialRequest_) {
         respond(errorResponse(408, "request not complete in time"), false, CloseReason::kTimeout);
       } else {
-        close(CloseReason::kTimeout, "idle keep-alive connection");
+        close(CloseReason::kIdle, "idle keep-alive connection");
       }
       break;
     case Phase::kWaitingForStream:
       checkStream();
       break;
-    case Phase::kClosing: {
-      auto [reason, detail] = *pendingClose_;
-      close(reason, detail + " (not flushed in time)");
-      break;
-    }
     case Phase::kResponding:
     case Phase::kStreaming:
-    case Phase::kClosed:
       break;
   }
 }
 
 void HttpSession::onTcpData(std::span<const uint8_t> data) {
-  bytesReceived_ += data.size();
-  context_.metrics.bytesReceived.inc(data.size());
-  if (done() || phase_ == Phase::kStreaming || phase_ == Phase::kWaitingForStream) {
+  countReceived(data.size());
+  if (closing() || phase_ == Phase::kStreaming || phase_ == Phase::kWaitingForStream) {
     return;  // a player says nothing more; pipelined requests after a stream are not served
   }
   if (auto failure = parser_.feed(data, parsed_)) {
     parsed_.clear();
-    spdlog::warn("http#{} {}: {} {}", id_, connection_->peer(), failure->status, failure->reason);
+    spdlog::warn("http-flv#{} {}: {} {}", id(), connection().peer(), failure->status, failure->reason);
     phase_ = Phase::kReading;
     requests_.clear();
     respond(errorResponse(failure->status, failure->reason), false, CloseReason::kProtocolError);
@@ -107,7 +86,7 @@ void HttpSession::onTcpData(std::span<const uint8_t> data) {
   if (requests_.empty()) {
     if (!partialRequest_) {
       partialRequest_ = true;  // from the first byte the whole request has request_timeout to arrive
-      armTimer(context_.settings.requestTimeout);
+      timer_.start(context_.settings.requestTimeout);
     }
     return;
   }
@@ -117,7 +96,7 @@ void HttpSession::onTcpData(std::span<const uint8_t> data) {
 void HttpSession::nextRequest() {
   if (requests_.empty()) {
     partialRequest_ = false;
-    armTimer(context_.settings.keepaliveTimeout);
+    timer_.start(context_.settings.keepaliveTimeout);
     return;
   }
   current_ = std::move(requests_.front());
@@ -135,7 +114,7 @@ void HttpSession::nextRequest() {
     play();
   } else {
     HttpResponse response = context_.api.handle(request);
-    if (!done()) {  // a DELETE of our own client id closes us
+    if (!closing()) {  // a DELETE of our own client id closes us
       respond(response, keepAlive);
     }
   }
@@ -144,10 +123,10 @@ void HttpSession::nextRequest() {
 void HttpSession::respond(const HttpResponse& response, bool keepAlive, CloseReason closeReason) {
   bool head = current_ && current_->method == "HEAD";
   phase_ = Phase::kResponding;
-  queue_.pushControl(responseHead(HeadOptions{response.status, response.contentType, response.body.size(), false,
+  queue().pushControl(responseHead(HeadOptions{response.status, response.contentType, response.body.size(), false,
                                               keepAlive, &response.headers}));
   if (!head && !response.body.empty()) {
-    queue_.pushControl(Bytes::copyOf(response.body));
+    queue().pushControl(Bytes::copyOf(response.body));
   }
   if (!keepAlive) {
     closeAfterFlush(closeReason, fmt::format("{} sent, connection: close", response.status));
@@ -183,7 +162,7 @@ void HttpSession::checkStream() {
     timer_.stop();
     respond(errorResponse(404, "stream " + streamKey_->key() + " is not live"), current_->keepAlive);
   } else {
-    armTimer(kStreamPollInterval);
+    timer_.start(kStreamPollInterval);
   }
 }
 
@@ -191,7 +170,7 @@ void HttpSession::startStreaming(Stream& stream) {
   const HttpRequest& request = *current_;
   if (request.method == "HEAD") {  // the head a GET would get, without the stream
     phase_ = Phase::kResponding;
-    queue_.pushControl(responseHead(HeadOptions{200, "video/x-flv", std::nullopt, true, request.keepAlive, nullptr}));
+    queue().pushControl(responseHead(HeadOptions{200, "video/x-flv", std::nullopt, true, request.keepAlive, nullptr}));
     if (!request.keepAlive) {
       closeAfterFlush(CloseReason::kPeerClosed, "HEAD answered, connection: close");
       return;
@@ -201,20 +180,19 @@ void HttpSession::startStreaming(Stream& stream) {
   }
   chunked_ = request.versionMajor > 1 || (request.versionMajor == 1 && request.versionMinor >= 1);
   phase_ = Phase::kStreaming;
-  role_ = "player";
-  context_.metrics.sessionsIn(role_).add(1);
-  spdlog::info("http#{} {}: playing {}.flv", id_, connection_->peer(), streamKey_->key());
-  queue_.pushControl(responseHead(HeadOptions{200, "video/x-flv", std::nullopt, chunked_, chunked_, nullptr}));
+  setRole("player");
+  spdlog::info("http-flv#{} {}: playing {}.flv", id(), connection().peer(), streamKey_->key());
+  queue().pushControl(responseHead(HeadOptions{200, "video/x-flv", std::nullopt, chunked_, chunked_, nullptr}));
   muxer_ = std::make_unique<FlvMuxer>(chunked_);
   bool audio = filter_.audio && (stream.audioConfig() || !stream.videoConfig());
   bool video = filter_.video && (stream.videoConfig() || !stream.audioConfig());
-  queue_.pushControl(muxer_->frameBody(flv::fileHeader(audio, video)));
-  subscriber_ = std::make_unique<EgressSubscriber>(stream, queue_, *muxer_, filter_,
+  queue().pushControl(muxer_->frameBody(flv::fileHeader(audio, video)));
+  subscriber_ = std::make_unique<EgressSubscriber>(stream, queue(), *muxer_, filter_,
                                                    static_cast<EgressSubscriber::Listener&>(*this));
   flush();
 }
 
-void HttpSession::onEgressSkipped() { context_.metrics.viewerSkips.inc(); }
+void HttpSession::onEgressSkipped() { metrics().viewerSkips.inc(); }
 
 void HttpSession::onEgressOverflow() {
   close(CloseReason::kSlowViewer, fmt::format("a write was stuck for over {} ms",
@@ -223,66 +201,17 @@ void HttpSession::onEgressOverflow() {
 
 void HttpSession::onEgressStreamEnded() {
   if (chunked_) {
-    queue_.pushControl(lastChunk());
+    queue().pushControl(lastChunk());
   }
   closeAfterFlush(CloseReason::kStreamEnded, "no source within the grace period");
 }
 
-void HttpSession::flush() {
-  if (phase_ == Phase::kClosed || connection_->writing()) {
-    return;
-  }
-  queue_.takeBatch(batch_);
-  if (!batch_.empty()) {
-    for (const Bytes& bytes : batch_) {
-      context_.metrics.bytesSent.inc(bytes.size());
-    }
-    connection_->write(batch_);
-  } else if (pendingClose_) {
-    auto [reason, detail] = *pendingClose_;
-    close(reason, detail);
-  } else if (phase_ == Phase::kResponding) {
+void HttpSession::onQueueDrained() {
+  if (phase_ == Phase::kResponding) {
     phase_ = Phase::kReading;  // the response is out: the next keep-alive request
     current_.reset();
     nextRequest();
   }
-}
-
-void HttpSession::onTcpWriteDone() {
-  queue_.onBatchWritten();
-  flush();
-}
-
-void HttpSession::onTcpClosed(std::string_view reason) { close(CloseReason::kPeerClosed, reason); }
-
-void HttpSession::closeAfterFlush(CloseReason reason, std::string detail) {
-  if (done()) {
-    return;
-  }
-  phase_ = Phase::kClosing;
-  pendingClose_.emplace(reason, std::move(detail));
-  connection_->stopReading();
-  armTimer(kCloseFlushTimeout);
-  flush();
-}
-
-void HttpSession::close(CloseReason reason, std::string_view detail) {
-  if (phase_ == Phase::kClosed) {
-    return;
-  }
-  bool quiet = reason == CloseReason::kPeerClosed || reason == CloseReason::kTimeout;
-  spdlog::log(quiet && role_ == "none" ? spdlog::level::debug : spdlog::level::info, "http#{} {} {}: closed ({}): {}",
-              id_, connection_->peer(), streamKey_ ? streamKey_->key() : "-", closeReasonName(reason), detail);
-  context_.metrics.closed(reason);
-  if (subscriber_) {
-    context_.metrics.sessionsIn(role_).add(-1);
-    subscriber_.reset();
-  }
-  phase_ = Phase::kClosed;
-  timer_.close();
-  connection_->close();
-  context_.clients.remove(id_);
-  listener_.onHttpSessionClosed(*this);
 }
 
 }  // namespace rtsedge::http

@@ -67,7 +67,7 @@ void RtmpSession::handleCommand(const Message& message, std::span<const uint8_t>
   } else if ((*name == "releaseStream" || *name == "FCPublish") && transaction != 0) {
     sendResult(transaction, {Value::null(), Value::undefined()});
   } else {
-    spdlog::debug("rtmp#{}: command \"{}\" ignored", id_, *name);
+    spdlog::debug("rtmp#{}: command \"{}\" ignored", id(), *name);
   }
 }
 
@@ -126,9 +126,8 @@ void RtmpSession::onPublish(const Message& message, double transaction, const st
   streamKey_ = *key;
   publisher_ = std::move(publisher);
   phase_ = Phase::kPublishing;
-  role_ = "publisher";
-  context_.metrics.sessionsIn(role_).add(1);
-  spdlog::info("rtmp#{} {}: publishing {}", id_, connection_->peer(), key->key());
+  setRole("publisher");
+  spdlog::info("rtmp#{} {}: publishing {}", id(), connection().peer(), key->key());
   sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
   sendStatus(message.streamId, "status", "NetStream.Publish.Start", key->key() + " is now published");
   armTimer();
@@ -147,28 +146,24 @@ void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args)
   }
   streamKey_ = *key;
   phase_ = Phase::kPlaying;
-  role_ = "player";
-  context_.metrics.sessionsIn(role_).add(1);
-  spdlog::info("rtmp#{} {}: playing {}", id_, connection_->peer(), key->key());
+  setRole("player");
+  spdlog::info("rtmp#{} {}: playing {}", id(), connection().peer(), key->key());
   sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
   sendStatus(message.streamId, "status", "NetStream.Play.Reset", "playing " + key->key());
   sendStatus(message.streamId, "status", "NetStream.Play.Start", "playing " + key->key());
   armTimer();
-  player_ = std::make_unique<EgressSubscriber>(context_.hub.acquire(key->key()), queue_, muxer_, TrackFilter{},
+  player_ = std::make_unique<EgressSubscriber>(context_.hub.acquire(key->key()), queue(), muxer_, TrackFilter{},
                                                static_cast<EgressSubscriber::Listener&>(*this));
   flush();
 }
 
 void RtmpSession::stopRole() {
-  if (publisher_ || player_) {
-    context_.metrics.sessionsIn(role_).add(-1);
-    role_ = "none";
-  }
   publisher_.reset();
   player_.reset();
+  setRole("none");
   if (phase_ == Phase::kPublishing || phase_ == Phase::kPlaying) {
     phase_ = Phase::kConnected;
-    timer_.start(context_.settings.handshakeTimeout);  // publish or play again, or go
+    armTimer();
   }
 }
 

@@ -8,53 +8,50 @@
 namespace rtsedge::rtmp {
 
 namespace {
-constexpr Millis kCloseFlushTimeout{2000};
-
 double seconds(Millis duration) { return static_cast<double>(duration.count()) / 1000.0; }
+
+TcpSession::Context sessionContext(const RtmpContext& context) {
+  return {context.loop, context.clock, context.clients, context.metrics,
+          EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}};
+}
 }  // namespace
 
-RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener)
-    : context_(context),
-      connection_(std::move(connection)),
-      listener_(listener),
-      id_(context.clients.add(*this)),
-      since_(context.clock.now()),
+RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection,
+                         TcpSession::Listener& listener)
+    : TcpSession(sessionContext(context), std::move(connection), listener),
+      context_(context),
       reader_(ChunkReaderLimits{context.settings.maxMessageSize, 64}),
-      queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
       muxer_(context.settings.chunkSize),
-      timer_(context.loop, [this] {
-        if (phase_ == Phase::kClosing) {
-          auto [reason, detail] = *pendingClose_;
-          close(reason, detail + " (not flushed in time)");
-        } else if (phase_ == Phase::kPublishing) {
-          close(CloseReason::kTimeout,
-                fmt::format("idle: nothing received for {}s", seconds(context_.settings.idleTimeout)));
-        } else if (phase_ != Phase::kPlaying && phase_ != Phase::kClosed) {
-          close(CloseReason::kTimeout,
-                fmt::format("no publish or play within {}s", seconds(context_.settings.handshakeTimeout)));
-        }
-      }) {
-  connection_->setListener(this);
-}
+      timer_(context.loop, [this] { onTimer(); }) {}
 
-RtmpSession::~RtmpSession() {
-  context_.clients.remove(id_);
+RtmpSession::~RtmpSession() { onClose(); }
+
+void RtmpSession::onClose() {
   stopRole();
   timer_.close();
-  connection_->close();
 }
 
 void RtmpSession::start() {
-  spdlog::debug("rtmp#{} {}: connected", id_, connection_->peer());
+  spdlog::debug("rtmp#{} {}: connected", id(), connection().peer());
   armTimer();
-  if (Status status = connection_->startReading(); !status) {
+  if (Status status = connection().startReading(); !status) {
     close(CloseReason::kPeerClosed, status.error().message());
+  }
+}
+
+void RtmpSession::onTimer() {
+  if (phase_ == Phase::kPublishing) {
+    close(CloseReason::kTimeout, fmt::format("idle: nothing received for {}s", seconds(context_.settings.idleTimeout)));
+  } else if (phase_ != Phase::kPlaying) {
+    close(CloseReason::kTimeout,
+          fmt::format("no publish or play within {}s", seconds(context_.settings.handshakeTimeout)));
   }
 }
 
 void RtmpSession::armTimer() {
   switch (phase_) {
     case Phase::kHandshake:
+    case Phase::kConnected:  // after a role ends: publish or play again, or go
       timer_.start(context_.settings.handshakeTimeout);
       break;
     case Phase::kPublishing:
@@ -63,37 +60,32 @@ void RtmpSession::armTimer() {
     case Phase::kPlaying:
       timer_.stop();
       break;
-    case Phase::kClosing:
-      timer_.start(kCloseFlushTimeout);
-      break;
     case Phase::kConnecting:
-    case Phase::kConnected:
-    case Phase::kClosed:
       break;  // the handshake timer keeps running until publish or play
   }
 }
 
 void RtmpSession::onTcpData(std::span<const uint8_t> data) {
   bytesReceived_ += data.size();
-  context_.metrics.bytesReceived.inc(data.size());
+  countReceived(data.size());
   if (phase_ == Phase::kHandshake) {
     feedHandshake(data);
-    if (phase_ == Phase::kHandshake || phase_ == Phase::kClosed) {
+    if (phase_ == Phase::kHandshake || closing()) {
       return;
     }
   }
-  if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
+  if (closing()) {
     return;
   }
   Status status = reader_.feed(data, messages_);
   for (const Message& message : messages_) {
     handleMessage(message);
-    if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
+    if (closing()) {
       break;  // a handler may close us mid-loop
     }
   }
   messages_.clear();
-  if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
+  if (closing()) {
     return;
   }
   if (!status) {
@@ -120,7 +112,7 @@ void RtmpSession::feedHandshake(std::span<const uint8_t>& data) {
   data = data.subspan(consumed);
   if (*done) {
     phase_ = Phase::kConnecting;
-    spdlog::debug("rtmp#{}: {} handshake done", id_, handshake_.complex() ? "complex" : "simple");
+    spdlog::debug("rtmp#{}: {} handshake done", id(), handshake_.complex() ? "complex" : "simple");
   }
 }
 
@@ -183,80 +175,16 @@ void RtmpSession::handleData(const Message& message) {
   }
 }
 
-void RtmpSession::flush() {
-  if (phase_ == Phase::kClosed || connection_->writing()) {
-    return;
-  }
-  queue_.takeBatch(batch_);
-  if (!batch_.empty()) {
-    for (const Bytes& bytes : batch_) {
-      context_.metrics.bytesSent.inc(bytes.size());
-    }
-    connection_->write(batch_);
-  } else if (pendingClose_) {
-    auto [reason, detail] = *pendingClose_;
-    close(reason, detail);
-  }
-}
-
-void RtmpSession::onTcpWriteDone() {
-  queue_.onBatchWritten();
-  flush();
-}
-
-void RtmpSession::onTcpClosed(std::string_view reason) { close(CloseReason::kPeerClosed, reason); }
-
 void RtmpSession::sendControl(Bytes message) {
-  queue_.pushControl(std::move(message));
+  queue().pushControl(std::move(message));
   flush();
-}
-
-void RtmpSession::closeAfterFlush(CloseReason reason, std::string detail) {
-  if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
-    return;
-  }
-  phase_ = Phase::kClosing;
-  pendingClose_.emplace(reason, std::move(detail));
-  connection_->stopReading();
-  armTimer();
-  flush();
-}
-
-void RtmpSession::close(CloseReason reason, std::string_view detail) {
-  if (phase_ == Phase::kClosed) {
-    return;
-  }
-  auto level = reason == CloseReason::kPeerClosed || reason == CloseReason::kStreamEnded ||
-                       reason == CloseReason::kShutdown
-                   ? spdlog::level::info
-                   : spdlog::level::warn;
-  spdlog::log(level, "rtmp#{} {} {}: closed ({}): {}", id_, connection_->peer(),
-              streamKey_ ? streamKey_->key() : app_, closeReasonName(reason), detail);
-  context_.metrics.closed(reason);
-  stopRole();
-  phase_ = Phase::kClosed;
-  timer_.close();
-  connection_->close();
-  context_.clients.remove(id_);
-  listener_.onRtmpSessionClosed(*this);
-}
-
-ClientInfo RtmpSession::clientInfo() const {
-  return ClientInfo{.id = id_,
-                    .protocol = "rtmp",
-                    .role = role_,
-                    .stream = streamKey_ ? streamKey_->key() : std::string(),
-                    .remote = connection_->peer(),
-                    .since = since_,
-                    .bytesReceived = bytesReceived_,
-                    .bytesSent = connection_->bytesWritten()};
 }
 
 void RtmpSession::onPublisherReplaced() { close(CloseReason::kReplaced, "a new publisher took the stream over"); }
 
 void RtmpSession::onEgressSkipped() {
-  context_.metrics.viewerSkips.inc();
-  spdlog::debug("rtmp#{}: viewer behind by over {}s, skipped to the next keyframe", id_,
+  metrics().viewerSkips.inc();
+  spdlog::debug("rtmp#{}: viewer behind by over {}s, skipped to the next keyframe", id(),
                 seconds(context_.viewers.queueSoftLimit));
 }
 

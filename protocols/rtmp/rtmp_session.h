@@ -16,48 +16,28 @@
 #include "relay/egress_queue.h"
 #include "relay/egress_subscriber.h"
 #include "relay/session.h"
+#include "relay/tcp_session.h"
 #include "relay/stream_key.h"
 #include "relay/uv/tcp.h"
 #include "relay/uv/timer.h"
 
 namespace rtsedge::rtmp {
 
-// One RTMP connection: owns the socket, the handshake, the chunk reader, the
-// command exchange and the close decision. Media goes to an RtmpPublisher or comes
-// from an EgressSubscriber, whichever role the client asks for.
-class RtmpSession final : public uv::DeferredDeletable,
-                          public Client,
-                          private uv::TcpConnection::Listener,
-                          private RtmpPublisher::Listener,
-                          private EgressSubscriber::Listener {
+// One RTMP connection: owns the handshake, the chunk reader, the command exchange
+// and the close decision. Media goes to an RtmpPublisher or comes from an
+// EgressSubscriber, whichever role the client asks for.
+class RtmpSession final : public TcpSession, private RtmpPublisher::Listener, private EgressSubscriber::Listener {
  public:
-  class Listener {
-   public:
-    // The session is closed; the owner destroys it on the next loop turn.
-    virtual void onRtmpSessionClosed(RtmpSession& session) = 0;
-
-   protected:
-    ~Listener() = default;
-  };
-
-  RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener);
+  RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& listener);
   ~RtmpSession() override;
 
-  void start();
-  void close(CloseReason reason, std::string_view detail);
-  uint64_t id() const { return id_; }
-
-  // Client
-  ClientInfo clientInfo() const override;
-  void kick() override { close(CloseReason::kKicked, "kicked through the API"); }
+  void start() override;
 
  private:
-  enum class Phase { kHandshake, kConnecting, kConnected, kPublishing, kPlaying, kClosing, kClosed };
+  enum class Phase { kHandshake, kConnecting, kConnected, kPublishing, kPlaying };
 
-  // uv::TcpConnection::Listener
+  void onClose() override;
   void onTcpData(std::span<const uint8_t> data) override;
-  void onTcpWriteDone() override;
-  void onTcpClosed(std::string_view reason) override;
   // RtmpPublisher::Listener
   void onPublisherReplaced() override;
   // EgressSubscriber::Listener
@@ -66,6 +46,7 @@ class RtmpSession final : public uv::DeferredDeletable,
   void onEgressOverflow() override;
   void onEgressStreamEnded() override;
 
+  void onTimer();
   void feedHandshake(std::span<const uint8_t>& data);
   void handleMessage(const Message& message);
   void handleData(const Message& message);
@@ -80,36 +61,24 @@ class RtmpSession final : public uv::DeferredDeletable,
   void sendResult(double transaction, std::vector<amf0::Value> values);
   void sendStatus(uint32_t streamId, std::string_view level, std::string_view code, std::string_view description);
   void acknowledge();
-  void flush();
-  void closeAfterFlush(CloseReason reason, std::string detail);
   void armTimer();
 
   RtmpContext& context_;
-  std::unique_ptr<uv::TcpConnection> connection_;
-  Listener& listener_;
-  uint64_t id_;
-  SteadyTime since_;
   Phase phase_ = Phase::kHandshake;
-  std::string role_ = "none";
 
   ServerHandshake handshake_;
   ChunkReader reader_;
   std::vector<Message> messages_;  // reused between reads
-  EgressQueue queue_;
   RtmpMuxer muxer_;
-  std::vector<Bytes> batch_;  // reused between writes
   uv::Timer timer_;
 
   std::string app_;
-  std::string appQuery_;
-  std::optional<StreamKey> streamKey_;
   std::unique_ptr<RtmpPublisher> publisher_;
   std::unique_ptr<EgressSubscriber> player_;
 
   uint64_t bytesReceived_ = 0;
   uint64_t lastAcknowledged_ = 0;
   uint32_t peerWindowAckSize_ = 0;
-  std::optional<std::pair<CloseReason, std::string>> pendingClose_;
 };
 
 }  // namespace rtsedge::rtmp

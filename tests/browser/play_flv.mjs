@@ -32,6 +32,8 @@ const result = {
   currentTimeSamples: [],
   currentTimeAdvanced: false,
   stalls: [],
+  seeks: [],
+  seekWaits: [],
   errors: [],
 };
 
@@ -97,6 +99,8 @@ try {
       firstFrameMs: s.firstFrameMs,
       firstPlayingMs: s.firstPlayingMs,
       stalls: s.stalls,
+      seeks: s.seeks,
+      seekWaits: s.seekWaits,
       errors: s.errors,
     };
   });
@@ -118,7 +122,10 @@ try {
   result.width = last.width;
   result.height = last.height;
   result.droppedFrames = last.dropped;
-  result.stalls = last.stalls.map((s) => ({ atMs: rel(s.atMs), currentTime: s.currentTime }));
+  const relList = (list) => list.map((s) => ({ atMs: rel(s.atMs), currentTime: s.currentTime }));
+  result.stalls = relList(last.stalls);
+  result.seeks = relList(last.seeks);
+  result.seekWaits = relList(last.seekWaits);
   result.errors.push(...last.errors);
   const times = result.currentTimeSamples;
   result.currentTimeAdvanced = times.length >= 2 && times[times.length - 1] > times[0];

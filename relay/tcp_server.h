@@ -1,0 +1,46 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "relay/config.h"
+#include "relay/session_metrics.h"
+#include "relay/status.h"
+#include "relay/tcp_session.h"
+#include "relay/uv/loop.h"
+#include "relay/uv/tcp.h"
+
+namespace rtsedge {
+
+// A listener and the sessions it accepted, for any protocol: the factory makes
+// the protocol's session. Closed sessions are destroyed on the next loop turn.
+class TcpServer final : private uv::TcpListener::Listener, private TcpSession::Listener {
+ public:
+  using Factory =
+      std::function<std::unique_ptr<TcpSession>(std::unique_ptr<uv::TcpConnection>, TcpSession::Listener&)>;
+
+  static Result<std::unique_ptr<TcpServer>> start(uv::Loop& loop, const ListenAddress& address,
+                                                  size_t maxConnections, SessionMetrics& metrics, Factory factory);
+  ~TcpServer();
+
+  uint16_t port() const { return listener_->port(); }
+  size_t sessionCount() const { return sessions_.size(); }
+  // Stops accepting and closes every session.
+  void shutdown();
+
+ private:
+  TcpServer(uv::Loop& loop, size_t maxConnections, SessionMetrics& metrics, Factory factory);
+  void onTcpAccepted(std::unique_ptr<uv::TcpConnection> connection) override;
+  void onSessionClosed(TcpSession& session) override;
+
+  uv::Loop& loop_;
+  size_t maxConnections_;
+  SessionMetrics& metrics_;
+  Factory factory_;
+  std::unique_ptr<uv::TcpListener> listener_;
+  std::map<uint64_t, std::unique_ptr<TcpSession>> sessions_;
+};
+
+}  // namespace rtsedge
