@@ -26,6 +26,7 @@ void checkDefaults(const Config& config) {
   CHECK(config.rtmp.handshakeTimeout == defaults.rtmp.handshakeTimeout);
   CHECK(config.rtmp.idleTimeout == defaults.rtmp.idleTimeout);
   CHECK(config.rtmp.windowAckSize == defaults.rtmp.windowAckSize);
+  CHECK(config.rtmp.maxConnections == defaults.rtmp.maxConnections);
   CHECK(config.http.enabled == defaults.http.enabled);
   CHECK(config.http.listen.port == defaults.http.listen.port);
   CHECK(config.http.maxRequestLine == defaults.http.maxRequestLine);
