@@ -1,5 +1,6 @@
 #include "protocols/rtmp/amf0.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -30,6 +31,29 @@ enum Marker : uint8_t {
   kAvmPlus = 0x11,
 };
 
+// Names for the markers we refuse: references into earlier objects, AMF3 payloads
+// and class-bound objects are nothing RTMP commands and metadata use.
+std::string_view markerName(uint8_t marker) {
+  switch (marker) {
+    case kMovieClip:
+      return "movieclip";
+    case kReference:
+      return "reference";
+    case kObjectEnd:
+      return "object end outside an object";
+    case kRecordSet:
+      return "recordset";
+    case kXmlDocument:
+      return "XML document";
+    case kTypedObject:
+      return "typed object";
+    case kAvmPlus:
+      return "AVM+ switch to AMF3";
+    default:
+      return "unknown";
+  }
+}
+
 class Decoder {
  public:
   explicit Decoder(std::span<const uint8_t> data) : data_(data) {}
@@ -42,9 +66,13 @@ class Decoder {
   Result<double> readDouble();
   Result<std::string> readString(size_t lengthBytes);
   Result<std::vector<Value::Property>> readProperties(int depth);
+  Result<Value> readDate();
+  Result<Value> readObject(uint8_t marker, int depth);
+  Result<Value> readStrictArray(int depth);
 
   std::span<const uint8_t> data_;
   size_t offset_ = 0;
+  size_t values_ = 0;
 };
 
 Result<double> Decoder::readDouble() {
@@ -93,39 +121,29 @@ Result<Value> Decoder::value(int depth) {
   if (depth > kMaxDepth) {
     return Error("nested deeper than " + std::to_string(kMaxDepth));
   }
+  if (++values_ > kMaxValues) {
+    return Error("more than " + std::to_string(kMaxValues) + " values in one message");
+  }
   if (left() < 1) {
     return Error("truncated value");
   }
   uint8_t marker = data_[offset_++];
   switch (marker) {
-    case kNumber:
-    case kDate: {
+    case kNumber: {
       auto number = readDouble();
-      if (!number) {
-        return number.error();
-      }
-      if (marker == kDate) {
-        if (left() < 2) {
-          return Error("truncated date");
-        }
-        offset_ += 2;  // time zone: reserved, always 0
-        return Value::date(*number);
-      }
-      return Value::number(*number);
+      return number ? Result<Value>(Value::number(*number)) : Result<Value>(number.error());
     }
+    case kDate:
+      return readDate();
     case kBoolean:
       if (left() < 1) {
         return Error("truncated boolean");
       }
       return Value::boolean(data_[offset_++] != 0);
     case kString:
-    case kLongString:
-    case kXmlDocument: {
+    case kLongString: {
       auto text = readString(marker == kString ? 2 : 4);
-      if (!text) {
-        return text.error();
-      }
-      return Value::string(std::move(*text));
+      return text ? Result<Value>(Value::string(std::move(*text))) : Result<Value>(text.error());
     }
     case kNull:
       return Value::null();
@@ -133,41 +151,59 @@ Result<Value> Decoder::value(int depth) {
     case kUnsupported:
       return Value::undefined();
     case kObject:
-    case kEcmaArray: {
-      if (marker == kEcmaArray) {
-        if (left() < 4) {
-          return Error("truncated ECMA array count");
-        }
-        offset_ += 4;  // a hint only: the end marker ends the array
-      }
-      auto properties = readProperties(depth);
-      if (!properties) {
-        return properties.error();
-      }
-      return marker == kObject ? Value::object(std::move(*properties)) : Value::ecmaArray(std::move(*properties));
-    }
-    case kStrictArray: {
-      if (left() < 4) {
-        return Error("truncated strict array count");
-      }
-      uint32_t count = loadU32(&data_[offset_]);
-      offset_ += 4;
-      if (count > left()) {  // every element takes at least one byte
-        return Error("strict array of " + std::to_string(count) + " elements overruns the message");
-      }
-      std::vector<Value> elements;
-      for (uint32_t i = 0; i < count; ++i) {
-        auto element = value(depth + 1);
-        if (!element) {
-          return element.error().wrap("array element " + std::to_string(i));
-        }
-        elements.push_back(std::move(*element));
-      }
-      return Value::strictArray(std::move(elements));
-    }
+    case kEcmaArray:
+      return readObject(marker, depth);
+    case kStrictArray:
+      return readStrictArray(depth);
     default:
-      return Error(fmt::format("unsupported AMF0 marker 0x{:02x}", marker));
+      return Error(fmt::format("unsupported AMF0 marker 0x{:02x} ({})", marker, markerName(marker)));
   }
+}
+
+Result<Value> Decoder::readDate() {
+  auto milliseconds = readDouble();
+  if (!milliseconds) {
+    return milliseconds.error();
+  }
+  if (left() < 2) {
+    return Error("truncated date");
+  }
+  offset_ += 2;  // time zone: reserved, always 0
+  return Value::date(*milliseconds);
+}
+
+Result<Value> Decoder::readObject(uint8_t marker, int depth) {
+  if (marker == kEcmaArray) {
+    if (left() < 4) {
+      return Error("truncated ECMA array count");
+    }
+    offset_ += 4;  // a hint only: the end marker ends the array
+  }
+  auto properties = readProperties(depth);
+  if (!properties) {
+    return properties.error();
+  }
+  return marker == kObject ? Value::object(std::move(*properties)) : Value::ecmaArray(std::move(*properties));
+}
+
+Result<Value> Decoder::readStrictArray(int depth) {
+  if (left() < 4) {
+    return Error("truncated strict array count");
+  }
+  uint32_t count = loadU32(&data_[offset_]);
+  offset_ += 4;
+  if (count > left()) {  // every element takes at least one byte
+    return Error("strict array of " + std::to_string(count) + " elements overruns the message");
+  }
+  std::vector<Value> elements;
+  for (uint32_t i = 0; i < count; ++i) {
+    auto element = value(depth + 1);
+    if (!element) {
+      return element.error().wrap("array element " + std::to_string(i));
+    }
+    elements.push_back(std::move(*element));
+  }
+  return Value::strictArray(std::move(elements));
 }
 
 void putDouble(double value, BytesBuilder& out) {
@@ -176,9 +212,11 @@ void putDouble(double value, BytesBuilder& out) {
   out.appendU32(static_cast<uint32_t>(bits));
 }
 
+// A property name has a 16-bit length: a longer one is cut rather than written corrupt.
 void putKey(const std::string& key, BytesBuilder& out) {
-  out.appendU16(static_cast<uint16_t>(key.size()));
-  out.append(std::span(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+  size_t length = std::min<size_t>(key.size(), 0xffff);
+  out.appendU16(static_cast<uint16_t>(length));
+  out.append(std::span(reinterpret_cast<const uint8_t*>(key.data()), length));
 }
 
 void putProperties(const std::vector<Value::Property>& properties, BytesBuilder& out) {
@@ -237,9 +275,7 @@ Value Value::date(double milliseconds) {
   return v;
 }
 
-std::optional<double> Value::asNumber() const {
-  return type_ == Type::kNumber ? std::optional(number_) : std::nullopt;
-}
+std::optional<double> Value::asNumber() const { return type_ == Type::kNumber ? std::optional(number_) : std::nullopt; }
 
 std::optional<bool> Value::asBoolean() const {
   return type_ == Type::kBoolean ? std::optional(number_ != 0) : std::nullopt;

@@ -15,6 +15,9 @@ namespace rtsedge::amf0 {
 
 // Deepest nesting of objects and arrays we decode: deeper input is hostile.
 inline constexpr int kMaxDepth = 32;
+// Most values (at every depth) decoded from one message body: a one-byte null
+// becomes a ~100-byte Value, so the body's size alone does not bound memory.
+inline constexpr size_t kMaxValues = 65536;
 
 // One AMF0 value. Objects and ECMA arrays keep their properties in wire order.
 class Value {

@@ -17,9 +17,6 @@ struct ChunkReaderLimits {
   uint32_t maxChunkStreams = 64;
 };
 
-// The largest chunk size RTMP allows (a 31-bit field, but 24-bit lengths in practice).
-inline constexpr uint32_t kMaxChunkSize = 0xFFFFFF;
-
 // Bytes -> RTMP messages. Knows no socket. Input may be split at any byte.
 class ChunkReader {
  public:
@@ -35,8 +32,8 @@ class ChunkReader {
  private:
   struct ChunkStream {
     uint32_t id = 0;
-    uint32_t timestamp = 0;       // absolute timestamp of the current/last message
-    uint32_t timestampField = 0;  // the last header's timestamp field: absolute (fmt 0) or delta
+    uint32_t timestamp = 0;       // absolute timestamp of the current or last message
+    uint32_t timestampField = 0;  // the last header's timestamp: absolute (fmt 0) or a delta
     uint32_t length = 0;
     uint32_t streamId = 0;
     uint8_t typeId = 0;
@@ -46,21 +43,31 @@ class ChunkReader {
     BytesBuilder payload;
   };
 
-  // Total header length implied by the bytes so far, or an Error.
-  Result<size_t> headerLength();
-  Status onHeader();
-  Status completeMessage(ChunkStream& stream, std::vector<Message>& out);
+  // One parsing step over the front of `input`: how many bytes it took (at least one).
+  Result<size_t> step(std::span<const uint8_t> input, std::vector<Message>& out);
+  // The header length implied by the bytes so far; grows as they reveal more.
+  size_t headerLength() const;
+  Status onHeader(std::vector<Message>& out);
+  Result<ChunkStream*> streamFor(uint32_t id, uint8_t format);
+  Status startMessage(ChunkStream& stream);
+  void readTimestamp(ChunkStream& stream, uint8_t format, size_t basic);
+  Status endChunk(std::vector<Message>& out);
   Status applyControl(const Message& message);
 
   ChunkReaderLimits limits_;
-  uint32_t chunkSize_ = 128;
+  uint32_t chunkSize_ = kDefaultChunkSize;
   std::map<uint32_t, ChunkStream> streams_;
 
-  std::array<uint8_t, 18> header_{};  // basic (<= 3) + message (<= 11) + extended (4)
+  std::array<uint8_t, 18> header_{};  // basic (<= 3) + message (<= 11) + extended timestamp (4)
   size_t headerSize_ = 0;
-  bool inPayload_ = false;
-  ChunkStream* current_ = nullptr;
-  uint32_t chunkLeft_ = 0;  // payload bytes left in the current chunk
+  ChunkStream* current_ = nullptr;  // set while a chunk's payload is being read
+  uint32_t chunkLeft_ = 0;          // payload bytes left in the current chunk
+
+  // A fmt-3 chunk's peeked "extended timestamp" that was payload after all (a peer
+  // that omits it there): those bytes are parsed again before new input.
+  std::array<uint8_t, 4> replay_{};
+  size_t replayLeft_ = 0;
+  bool peekFailed_ = false;
 };
 
 }  // namespace rtsedge::rtmp

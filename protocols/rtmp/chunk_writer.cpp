@@ -1,6 +1,7 @@
 #include "protocols/rtmp/chunk_writer.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace rtsedge::rtmp {
 
@@ -8,9 +9,7 @@ namespace {
 constexpr uint32_t kExtendedTimestamp = 0xFFFFFF;
 constexpr uint32_t kControlChunkStream = 2;
 
-size_t basicHeaderSize(uint32_t chunkStreamId) {
-  return chunkStreamId < 64 ? 1 : chunkStreamId < 320 ? 2 : 3;
-}
+size_t basicHeaderSize(uint32_t chunkStreamId) { return chunkStreamId < 64 ? 1 : chunkStreamId < 320 ? 2 : 3; }
 
 void appendBasicHeader(BytesBuilder& out, uint8_t format, uint32_t id) {
   uint8_t high = static_cast<uint8_t>(format << 6);
@@ -26,11 +25,12 @@ void appendBasicHeader(BytesBuilder& out, uint8_t format, uint32_t id) {
   }
 }
 
-// Protocol control messages are tiny: one chunk at the initial chunk size.
+// Protocol control messages are tiny: one chunk at any chunk size, so they do not
+// depend on what the peer has been told.
 Bytes controlMessage(MessageType type, const Bytes& body) {
   MessageHeader header{kControlChunkStream, 0, static_cast<uint8_t>(type), 0};
-  BytesBuilder out(chunkedSize(header, body.size(), 128));
-  appendChunked(out, header, {body.span()}, 128);
+  BytesBuilder out(chunkedSize(header, body.size(), kDefaultChunkSize));
+  appendChunked(out, header, {body.span()}, kDefaultChunkSize);
   return out.freeze();
 }
 
@@ -43,6 +43,7 @@ Bytes u32Body(uint32_t value) {
 }  // namespace
 
 size_t chunkedSize(const MessageHeader& header, size_t payloadSize, uint32_t chunkSize) {
+  assert(chunkSize > 0);
   size_t chunks = payloadSize == 0 ? 1 : (payloadSize + chunkSize - 1) / chunkSize;
   size_t extended = header.timestamp >= kExtendedTimestamp ? 4 : 0;
   size_t basic = basicHeaderSize(header.chunkStreamId);
@@ -51,6 +52,7 @@ size_t chunkedSize(const MessageHeader& header, size_t payloadSize, uint32_t chu
 
 void appendChunked(BytesBuilder& out, const MessageHeader& header,
                    std::initializer_list<std::span<const uint8_t>> pieces, uint32_t chunkSize) {
+  assert(chunkSize > 0);  // a zero chunk size would never end
   uint32_t total = 0;
   for (auto piece : pieces) {
     total += static_cast<uint32_t>(piece.size());

@@ -18,7 +18,9 @@ struct MessageHeader {
   uint32_t streamId = 0;
 };
 
-// Exact number of bytes appendChunked() writes, to size a builder once.
+// Exact number of bytes appendChunked() writes, to size a builder once. For both:
+// the chunk size is ours to choose, 1..kMaxChunkSize, and the payload fits the
+// 24-bit message length.
 size_t chunkedSize(const MessageHeader& header, size_t payloadSize, uint32_t chunkSize);
 
 // Writes one message as chunks: a type-0 header on the first chunk and type-3 on

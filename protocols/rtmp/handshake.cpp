@@ -4,12 +4,14 @@
 #include <cstring>
 #include <ctime>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
-#include <openssl/params.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
+
+#include "relay/bytes.h"
 
 namespace rtsedge::rtmp {
 
@@ -17,16 +19,21 @@ namespace {
 
 constexpr uint8_t kVersion = 3;
 constexpr size_t kDigestSize = 32;
+constexpr size_t kSchema0Base = 8;    // the digest offset is chosen by bytes 8..11
+constexpr size_t kSchema1Base = 772;  // ... or by bytes 772..775
+constexpr size_t kOffsetModulus = 728;
+constexpr uint32_t kServerVersion = 0x04050001;  // any non-zero version tells clients to look for digests
+constexpr uint32_t kClientVersion = 0x09007c02;  // Flash 9.0.124.2, as ffmpeg announces
 constexpr uint8_t kKeyTail[32] = {0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8, 0x2E, 0x00, 0xD0,
                                   0xD1, 0x02, 0x9E, 0x7E, 0x57, 0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80,
                                   0x6F, 0xAB, 0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31, 0xAE};
-constexpr std::string_view kPlayerText = "Genuine Adobe Flash Player 001";       // 30 bytes
+constexpr std::string_view kPlayerText = "Genuine Adobe Flash Player 001";        // 30 bytes
 constexpr std::string_view kServerText = "Genuine Adobe Flash Media Server 001";  // 36 bytes
 
 using Key = std::vector<uint8_t>;
 using Digest = std::array<uint8_t, kDigestSize>;
 
-// The short key signs C1/S1; the full key (text + tail) derives the C2/S2 key.
+// The text alone signs C1/S1; the text plus the tail derives the C2/S2 key.
 Key textKey(std::string_view text, bool withTail) {
   Key key(text.begin(), text.end());
   if (withTail) {
@@ -35,48 +42,43 @@ Key textKey(std::string_view text, bool withTail) {
   return key;
 }
 
-Digest hmac(std::span<const uint8_t> key, std::span<const uint8_t> first, std::span<const uint8_t> second = {}) {
+// On an OpenSSL failure the digest stays zero, which validates nothing.
+Digest hmac(std::span<const uint8_t> key, std::span<const uint8_t> data) {
   Digest out{};
-  size_t length = 0;
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  EVP_MAC_CTX* context = EVP_MAC_CTX_new(mac);
-  char digestName[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digestName, 0), OSSL_PARAM_construct_end()};
-  EVP_MAC_init(context, key.data(), key.size(), params);
-  EVP_MAC_update(context, first.data(), first.size());
-  if (!second.empty()) {
-    EVP_MAC_update(context, second.data(), second.size());
-  }
-  EVP_MAC_final(context, out.data(), &length, out.size());
-  EVP_MAC_CTX_free(context);
-  EVP_MAC_free(mac);
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(), &length);
   return out;
 }
 
-// Schema 0 puts the digest after the time/version words (offset base 8), schema 1
-// in the second half (offset base 772); the four bytes at the base pick the spot.
 size_t digestOffset(std::span<const uint8_t> block, size_t base) {
   size_t sum = block[base] + block[base + 1] + block[base + 2] + block[base + 3];
-  return sum % 728 + base + 4;
+  return sum % kOffsetModulus + base + 4;
 }
 
 // The digest over a block with its own digest bytes left out.
 Digest blockDigest(std::span<const uint8_t> block, size_t offset, const Key& key) {
-  return hmac(key, block.first(offset), block.subspan(offset + kDigestSize));
+  std::array<uint8_t, kHandshakeSize - kDigestSize> rest;
+  std::copy_n(block.begin(), offset, rest.begin());
+  std::copy(block.begin() + static_cast<ptrdiff_t>(offset + kDigestSize), block.end(),
+            rest.begin() + static_cast<ptrdiff_t>(offset));
+  return hmac(key, rest);
 }
 
-std::optional<size_t> findValidDigest(std::span<const uint8_t> block, const Key& key) {
-  for (size_t base : {size_t{772}, size_t{8}}) {
+// The schema base whose digest validates, if any.
+std::optional<size_t> findDigestSchema(std::span<const uint8_t> block, const Key& key) {
+  for (size_t base : {kSchema0Base, kSchema1Base}) {
     size_t offset = digestOffset(block, base);
     Digest expected = blockDigest(block, offset, key);
     if (std::memcmp(expected.data(), block.data() + offset, kDigestSize) == 0) {
-      return offset;
+      return base;
     }
   }
   return std::nullopt;
 }
 
-void fillRandom(std::span<uint8_t> out) { RAND_bytes(out.data(), static_cast<int>(out.size())); }
+// The random bytes are padding, not secrets: if RAND_bytes ever failed, the zeros
+// left in place would still make a valid handshake.
+void fillRandom(std::span<uint8_t> out) { (void)RAND_bytes(out.data(), static_cast<int>(out.size())); }
 
 void putU32(uint8_t* p, uint32_t value) {
   p[0] = static_cast<uint8_t>(value >> 24);
@@ -85,40 +87,35 @@ void putU32(uint8_t* p, uint32_t value) {
   p[3] = static_cast<uint8_t>(value);
 }
 
-// A block signed at schema-0 offsets with `key`; returns the digest offset.
-size_t signBlock(std::span<uint8_t> block, const Key& key) {
-  size_t offset = digestOffset(block, 8);
+// Signs a block at the given schema with `key`; returns the digest offset.
+size_t signBlock(std::span<uint8_t> block, size_t base, const Key& key) {
+  size_t offset = digestOffset(block, base);
   Digest digest = blockDigest(block, offset, key);
   std::copy(digest.begin(), digest.end(), block.begin() + static_cast<ptrdiff_t>(offset));
   return offset;
 }
 
-// S2/C2 of the complex form: random bytes whose last 32 are an HMAC keyed by the
-// peer's digest.
-void signResponse(std::span<uint8_t> block, std::span<const uint8_t> peerDigest, const Key& fullKey) {
+// The signature ending S2/C2 of the complex form: keyed by the peer's digest.
+Digest responseSignature(std::span<const uint8_t> block, std::span<const uint8_t> peerDigest, const Key& fullKey) {
   Digest key = hmac(fullKey, peerDigest);
-  Digest signature = hmac(key, block.first(kHandshakeSize - kDigestSize));
-  std::copy(signature.begin(), signature.end(), block.end() - kDigestSize);
+  return hmac(key, block.first(kHandshakeSize - kDigestSize));
 }
 
 }  // namespace
 
 Result<bool> ServerHandshake::feed(std::span<const uint8_t> data, size_t& consumed, std::vector<uint8_t>& reply) {
   consumed = 0;
-  if (!answered_) {
-    size_t take = std::min(data.size(), 1 + kHandshakeSize - c0c1_.size());
-    c0c1_.insert(c0c1_.end(), data.begin(), data.begin() + static_cast<ptrdiff_t>(take));
-    consumed += take;
-    if (!c0c1_.empty() && c0c1_[0] != kVersion) {
+  if (c0c1Received_ < c0c1_.size()) {
+    consumed = std::min(data.size(), c0c1_.size() - c0c1Received_);
+    std::copy_n(data.begin(), consumed, c0c1_.begin() + static_cast<ptrdiff_t>(c0c1Received_));
+    c0c1Received_ += consumed;
+    if (c0c1Received_ > 0 && c0c1_[0] != kVersion) {
       return Error(fmt::format("unsupported RTMP version {} (only 3)", c0c1_[0]));
     }
-    if (c0c1_.size() < 1 + kHandshakeSize) {
+    if (c0c1Received_ < c0c1_.size()) {
       return false;
     }
     answer(reply);
-    answered_ = true;
-    c0c1_.clear();
-    c0c1_.shrink_to_fit();
   }
   size_t take = std::min(data.size() - consumed, kHandshakeSize - c2Received_);
   c2Received_ += take;  // C2 is not checked: clients in the field get it wrong
@@ -128,8 +125,8 @@ Result<bool> ServerHandshake::feed(std::span<const uint8_t> data, size_t& consum
 
 void ServerHandshake::answer(std::vector<uint8_t>& reply) {
   std::span<const uint8_t> c1(c0c1_.data() + 1, kHandshakeSize);
-  std::optional<size_t> clientDigest = findValidDigest(c1, textKey(kPlayerText, false));
-  complex_ = clientDigest.has_value();
+  std::optional<size_t> schema = findDigestSchema(c1, textKey(kPlayerText, false));
+  complex_ = schema.has_value();
   size_t start = reply.size();
   reply.resize(start + 1 + 2 * kHandshakeSize);
   reply[start] = kVersion;
@@ -142,18 +139,20 @@ void ServerHandshake::answer(std::vector<uint8_t>& reply) {
     std::copy(c1.begin(), c1.end(), s2.begin());
     return;
   }
-  putU32(s1.data() + 4, 0x04050001);
-  signBlock(s1, textKey(kServerText, false));
+  putU32(s1.data() + 4, kServerVersion);
+  signBlock(s1, *schema, textKey(kServerText, false));  // the client's schema, as SRS answers
   fillRandom(s2);
-  signResponse(s2, c1.subspan(*clientDigest, kDigestSize), textKey(kServerText, true));
+  Digest signature =
+      responseSignature(s2, c1.subspan(digestOffset(c1, *schema), kDigestSize), textKey(kServerText, true));
+  std::copy(signature.begin(), signature.end(), s2.end() - kDigestSize);
 }
 
 std::vector<uint8_t> ClientHandshake::start() {
   fillRandom(c1_);
   putU32(c1_.data(), 0);
-  putU32(c1_.data() + 4, complex_ ? 0x09007c02 : 0);  // Flash 9.0.124.2, as ffmpeg announces
+  putU32(c1_.data() + 4, complex_ ? kClientVersion : 0);
   if (complex_) {
-    c1DigestOffset_ = signBlock(c1_, textKey(kPlayerText, false));
+    c1DigestOffset_ = signBlock(c1_, kSchema0Base, textKey(kPlayerText, false));
   }
   std::vector<uint8_t> out(1 + kHandshakeSize);
   out[0] = kVersion;
@@ -162,35 +161,65 @@ std::vector<uint8_t> ClientHandshake::start() {
 }
 
 Result<bool> ClientHandshake::feed(std::span<const uint8_t> data, size_t& consumed, std::vector<uint8_t>& reply) {
-  size_t take = std::min(data.size(), 1 + 2 * kHandshakeSize - s0s1s2_.size());
-  s0s1s2_.insert(s0s1s2_.end(), data.begin(), data.begin() + static_cast<ptrdiff_t>(take));
-  consumed = take;
-  if (!s0s1s2_.empty() && s0s1s2_[0] != kVersion) {
+  constexpr size_t kS1End = 1 + kHandshakeSize;
+  bool s1WasIn = received_ >= kS1End;
+  bool wasDone = received_ == s0s1s2_.size();
+  consumed = std::min(data.size(), s0s1s2_.size() - received_);
+  std::copy_n(data.begin(), consumed, s0s1s2_.begin() + static_cast<ptrdiff_t>(received_));
+  received_ += consumed;
+  if (wasDone) {
+    return true;
+  }
+  if (received_ > 0 && s0s1s2_[0] != kVersion) {
     return Error(fmt::format("server answered RTMP version {}", s0s1s2_[0]));
   }
-  if (s0s1s2_.size() < 1 + 2 * kHandshakeSize) {
+  if (!s1WasIn && received_ >= kS1End) {
+    if (Status status = answerS1(reply); !status) {
+      return status.error();
+    }
+  }
+  if (received_ < s0s1s2_.size()) {
     return false;
   }
-  std::span<const uint8_t> s1(s0s1s2_.data() + 1, kHandshakeSize);
-  std::span<const uint8_t> s2(s0s1s2_.data() + 1 + kHandshakeSize, kHandshakeSize);
-  std::array<uint8_t, kHandshakeSize> c2{};
-  if (!complex_ || s1[4] == 0) {
-    std::copy(s1.begin(), s1.end(), c2.begin());  // the simple form: echo S1
-  } else {
-    std::optional<size_t> serverDigest = findValidDigest(s1, textKey(kServerText, false));
-    if (!serverDigest) {
-      return Error("server S1 digest does not validate");
-    }
-    Digest key = hmac(textKey(kServerText, true), std::span(c1_).subspan(c1DigestOffset_, kDigestSize));
-    Digest expected = hmac(key, s2.first(kHandshakeSize - kDigestSize));
-    if (std::memcmp(expected.data(), s2.data() + kHandshakeSize - kDigestSize, kDigestSize) != 0) {
-      return Error("server S2 signature does not validate");
-    }
-    fillRandom(c2);
-    signResponse(c2, s1.subspan(*serverDigest, kDigestSize), textKey(kPlayerText, true));
+  if (Status status = checkS2(); !status) {
+    return status.error();
   }
-  reply.insert(reply.end(), c2.begin(), c2.end());
   return true;
+}
+
+Status ClientHandshake::answerS1(std::vector<uint8_t>& reply) {
+  std::span<const uint8_t> s1(s0s1s2_.data() + 1, kHandshakeSize);
+  size_t start = reply.size();
+  serverComplex_ = complex_ && loadU32(s1.data() + 4) != 0;
+  if (!serverComplex_) {
+    reply.insert(reply.end(), s1.begin(), s1.end());  // the simple form: echo S1
+    return Status::ok();
+  }
+  std::optional<size_t> schema = findDigestSchema(s1, textKey(kServerText, false));
+  if (!schema) {
+    return Error("server S1 digest does not validate");
+  }
+  reply.resize(start + kHandshakeSize);
+  std::span<uint8_t> c2(reply.data() + start, kHandshakeSize);
+  fillRandom(c2);
+  Digest signature =
+      responseSignature(c2, s1.subspan(digestOffset(s1, *schema), kDigestSize), textKey(kPlayerText, true));
+  std::copy(signature.begin(), signature.end(), c2.end() - kDigestSize);
+  return Status::ok();
+}
+
+// ffmpeg checks S2 the same way; a server that signs S1 but not S2 is broken.
+Status ClientHandshake::checkS2() const {
+  if (!serverComplex_) {
+    return Status::ok();
+  }
+  std::span<const uint8_t> s2(s0s1s2_.data() + 1 + kHandshakeSize, kHandshakeSize);
+  Digest expected =
+      responseSignature(s2, std::span(c1_).subspan(c1DigestOffset_, kDigestSize), textKey(kServerText, true));
+  if (std::memcmp(expected.data(), s2.data() + kHandshakeSize - kDigestSize, kDigestSize) != 0) {
+    return Error("server S2 signature does not validate");
+  }
+  return Status::ok();
 }
 
 }  // namespace rtsedge::rtmp

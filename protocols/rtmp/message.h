@@ -6,6 +6,11 @@
 
 namespace rtsedge::rtmp {
 
+// The chunk size both directions start with.
+inline constexpr uint32_t kDefaultChunkSize = 128;
+// The largest chunk size a Set Chunk Size may announce: its top bit must be zero.
+inline constexpr uint32_t kMaxChunkSize = 0x7FFFFFFF;
+
 enum class MessageType : uint8_t {
   kSetChunkSize = 1,
   kAbort = 2,
