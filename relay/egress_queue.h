@@ -5,10 +5,17 @@
 #include <optional>
 #include <vector>
 
+#include "metrics/registry.h"
 #include "relay/bytes.h"
 #include "relay/clock.h"
 
 namespace rtsedge {
+
+// Where a viewer's delivery times are recorded; either may be null.
+struct EgressTimings {
+  metrics::Histogram* firstFrame = nullptr;    // play accepted -> first keyframe handed to the socket
+  metrics::Histogram* relayLatency = nullptr;  // frame arrival on this node -> handed to the socket
+};
 
 struct EgressQueueLimits {
   Millis soft{1000};
@@ -31,13 +38,17 @@ class EgressQueue {
   void pushControl(Bytes bytes);
   // kDropped: waiting for a sync point; kSkipped: fell past the soft bound, queue
   // cleared (the frame is queued if it is a sync point); kOverflow: close the viewer.
-  Push pushFrame(Bytes bytes, bool syncPoint);
+  Push pushFrame(Bytes bytes, bool syncPoint, SteadyTime arrival);
+  // The viewer's play was accepted now: its first-frame time counts from here.
+  void startTiming(EgressTimings timings);
   // Drops frames until the next sync point (after a source change, say).
   void requireSyncPoint() { waitingForSyncPoint_ = true; }
 
   // Moves what is queued (up to maxBatch buffers) into `batch`, marking it in flight.
   void takeBatch(std::vector<Bytes>& batch);
-  void onBatchWritten() { inFlightSince_.reset(); }
+  // The batch was handed to the socket: records the frames' relay latency and,
+  // once, the first-frame time.
+  void onBatchWritten();
   bool hasPending() const { return !entries_.empty(); }
   uint64_t skips() const { return skips_; }
 
@@ -46,6 +57,8 @@ class EgressQueue {
     Bytes bytes;
     SteadyTime queuedAt;
     bool control;
+    bool syncPoint = false;
+    SteadyTime arrival{};
   };
 
   void dropFrames();
@@ -54,6 +67,11 @@ class EgressQueue {
   const Clock& clock_;
   std::deque<Entry> entries_;
   std::optional<SteadyTime> inFlightSince_;
+  std::vector<SteadyTime> inFlightArrivals_;  // frames of the batch in flight; reused
+  bool inFlightHasSyncPoint_ = false;
+  EgressTimings timings_;
+  std::optional<SteadyTime> playStart_;  // until the first frame is out
+  SteadyTime timedFrom_{};
   bool waitingForSyncPoint_ = false;
   uint64_t skips_ = 0;
 };

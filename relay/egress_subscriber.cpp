@@ -64,7 +64,7 @@ void EgressSubscriber::onFrame(const FramePtr& frame) {
   bool syncPoint = frame->kind == TrackKind::kVideo   ? frame->keyframe
                    : frame->kind == TrackKind::kAudio ? !hasVideo_
                                                       : false;
-  switch (queue_.pushFrame(std::move(bytes), syncPoint)) {
+  switch (queue_.pushFrame(std::move(bytes), syncPoint, frame->arrival)) {
     case EgressQueue::Push::kOverflow:
       listener_.onEgressOverflow();
       return;

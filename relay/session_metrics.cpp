@@ -14,6 +14,16 @@ SessionMetrics::SessionMetrics(metrics::Registry& registry, std::string protocol
                       .labels({protocol})),
       bytesReceived(
           registry.counter("rtsedge_received_bytes_total", "Bytes received, by protocol.", {"protocol"}).labels({protocol})),
-      bytesSent(registry.counter("rtsedge_sent_bytes_total", "Bytes sent, by protocol.", {"protocol"}).labels({protocol})) {}
+      bytesSent(registry.counter("rtsedge_sent_bytes_total", "Bytes sent, by protocol.", {"protocol"}).labels({protocol})),
+      firstFrame(registry
+                     .histogram("rtsedge_first_frame_seconds",
+                                "Play request accepted to the first keyframe handed to the socket.", {"protocol"},
+                                metrics::kLatencyBuckets)
+                     .labels({protocol})),
+      relayLatency(registry
+                       .histogram("rtsedge_relay_latency_seconds",
+                                  "A frame's arrival on this node to its bytes handed to a viewer's socket.",
+                                  {"protocol"}, metrics::kLatencyBuckets)
+                       .labels({protocol})) {}
 
 }  // namespace rtsedge

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "metrics/registry.h"
+#include "relay/egress_queue.h"
 #include "relay/session.h"
 
 namespace rtsedge {
@@ -13,6 +14,7 @@ struct SessionMetrics {
 
   void closed(CloseReason reason) { sessionsClosed.labels({protocol, std::string(closeReasonName(reason))}).inc(); }
   metrics::Gauge& sessionsIn(const std::string& role) { return sessions.labels({protocol, role}); }
+  EgressTimings egressTimings() { return {&firstFrame, &relayLatency}; }
 
   std::string protocol;
   metrics::CounterFamily& sessionsClosed;  // {protocol, reason}
@@ -20,6 +22,8 @@ struct SessionMetrics {
   metrics::Counter& viewerSkips;
   metrics::Counter& bytesReceived;
   metrics::Counter& bytesSent;
+  metrics::Histogram& firstFrame;
+  metrics::Histogram& relayLatency;
 };
 
 }  // namespace rtsedge

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/process_metrics.h"
 #include "relay/version.h"
 
 namespace rtsedge::http {
@@ -67,7 +68,8 @@ HttpResponse Api::handle(const HttpRequest& request) {
                   : HttpResponse{503, "text/plain; charset=utf-8", "starting\n", {}};
   }
   if (path == "/metrics" && read) {
-    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", registry_.exposition(), {}};
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                        registry_.exposition() + metrics::processMetrics(), {}};
   }
   if (path == "/api/v1/server" && read) {
     return server();

@@ -150,6 +150,7 @@ void HttpSession::play() {
   filter_ = TrackFilter{!flag(request, "only-audio"), !flag(request, "only-video"), true};
   phase_ = Phase::kWaitingForStream;
   waitingSince_ = context_.clock.now();
+  queue().startTiming(metrics().egressTimings());
   checkStream();
 }
 

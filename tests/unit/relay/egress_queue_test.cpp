@@ -22,8 +22,8 @@ TEST_CASE("egress queue delivers control and frames in order") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
   queue.pushControl(tagged(1));
-  CHECK(queue.pushFrame(tagged(2), true) == EgressQueue::Push::kQueued);
-  CHECK(queue.pushFrame(tagged(3), false) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(2), true, clock.now()) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(3), false, clock.now()) == EgressQueue::Push::kQueued);
   CHECK(drain(queue) == std::vector<uint8_t>{1, 2, 3});
   CHECK_FALSE(queue.hasPending());
 }
@@ -32,15 +32,15 @@ TEST_CASE("a viewer behind by more than the soft bound skips to the next keyfram
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
   queue.pushControl(tagged(1));
-  queue.pushFrame(tagged(2), true);
-  queue.pushFrame(tagged(3), false);
+  queue.pushFrame(tagged(2), true, clock.now());
+  queue.pushFrame(tagged(3), false, clock.now());
   clock.advance(Millis(1001));
   // Past the soft bound: queued frames go, the control message stays, and
   // delta frames are dropped until a keyframe.
-  CHECK(queue.pushFrame(tagged(4), false) == EgressQueue::Push::kSkipped);
-  CHECK(queue.pushFrame(tagged(5), false) == EgressQueue::Push::kDropped);
-  CHECK(queue.pushFrame(tagged(6), true) == EgressQueue::Push::kQueued);
-  CHECK(queue.pushFrame(tagged(7), false) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(4), false, clock.now()) == EgressQueue::Push::kSkipped);
+  CHECK(queue.pushFrame(tagged(5), false, clock.now()) == EgressQueue::Push::kDropped);
+  CHECK(queue.pushFrame(tagged(6), true, clock.now()) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(7), false, clock.now()) == EgressQueue::Push::kQueued);
   CHECK(drain(queue) == std::vector<uint8_t>{1, 6, 7});
   CHECK(queue.skips() == 1);
 }
@@ -48,31 +48,31 @@ TEST_CASE("a viewer behind by more than the soft bound skips to the next keyfram
 TEST_CASE("a skip that lands on a keyframe keeps it") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
-  queue.pushFrame(tagged(1), true);
+  queue.pushFrame(tagged(1), true, clock.now());
   clock.advance(Millis(1500));
-  CHECK(queue.pushFrame(tagged(2), true) == EgressQueue::Push::kSkipped);
+  CHECK(queue.pushFrame(tagged(2), true, clock.now()) == EgressQueue::Push::kSkipped);
   CHECK(drain(queue) == std::vector<uint8_t>{2});
 }
 
 TEST_CASE("a write stuck past the hard bound asks to close the viewer") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
-  queue.pushFrame(tagged(1), true);
+  queue.pushFrame(tagged(1), true, clock.now());
   std::vector<Bytes> batch;
   queue.takeBatch(batch);  // in flight, never completes: the client does not read
   for (int i = 0; i < 49; ++i) {
     clock.advance(Millis(100));
-    CHECK(queue.pushFrame(tagged(2), i % 10 == 0) != EgressQueue::Push::kOverflow);
+    CHECK(queue.pushFrame(tagged(2), i % 10 == 0, clock.now()) != EgressQueue::Push::kOverflow);
   }
   clock.advance(Millis(101));
-  CHECK(queue.pushFrame(tagged(3), false) == EgressQueue::Push::kOverflow);
+  CHECK(queue.pushFrame(tagged(3), false, clock.now()) == EgressQueue::Push::kOverflow);
 }
 
 TEST_CASE("a viewer that keeps up is never skipped") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
   for (int i = 0; i < 1000; ++i) {
-    CHECK(queue.pushFrame(tagged(static_cast<uint8_t>(i)), i % 50 == 0) == EgressQueue::Push::kQueued);
+    CHECK(queue.pushFrame(tagged(static_cast<uint8_t>(i)), i % 50 == 0, clock.now()) == EgressQueue::Push::kQueued);
     clock.advance(Millis(40));
     CHECK(drain(queue).size() == 1);
   }
@@ -83,8 +83,8 @@ TEST_CASE("requireSyncPoint drops frames until a sync point") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
   queue.requireSyncPoint();
-  CHECK(queue.pushFrame(tagged(1), false) == EgressQueue::Push::kDropped);
-  CHECK(queue.pushFrame(tagged(2), true) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(1), false, clock.now()) == EgressQueue::Push::kDropped);
+  CHECK(queue.pushFrame(tagged(2), true, clock.now()) == EgressQueue::Push::kQueued);
   CHECK(drain(queue) == std::vector<uint8_t>{2});
 }
 
@@ -97,6 +97,42 @@ TEST_CASE("batches are bounded") {
   CHECK(drain(queue).size() == 4);
   CHECK(drain(queue).size() == 4);
   CHECK(drain(queue).size() == 2);
+}
+
+}  // namespace
+}  // namespace rtsedge
+
+namespace rtsedge {
+namespace {
+
+TEST_CASE("delivery timings: relay latency per frame written, first-frame time once") {
+  ManualClock clock;
+  metrics::Histogram firstFrame({metrics::kLatencyBuckets});
+  metrics::Histogram relay({metrics::kLatencyBuckets});
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  SteadyTime cached = clock.now();  // a GOP-cache frame that arrived before the viewer
+  clock.advance(Millis(500));
+  queue.startTiming({&firstFrame, &relay});
+  SteadyTime arrived = clock.now();
+  clock.advance(Millis(30));
+  queue.pushControl(tagged(0));
+  queue.pushFrame(tagged(9), true, cached);
+  queue.pushFrame(tagged(1), false, arrived);
+  queue.pushFrame(tagged(2), false, clock.now());
+  std::vector<Bytes> batch;
+  queue.takeBatch(batch);
+  clock.advance(Millis(20));
+  queue.onBatchWritten();
+  CHECK(relay.count() == 2);  // neither control messages nor frames from the GOP cache
+  CHECK(relay.sum() == doctest::Approx(0.05 + 0.02));
+  CHECK(firstFrame.count() == 1);
+  CHECK(firstFrame.sum() == doctest::Approx(0.05));  // from startTiming to the write of the keyframe
+  queue.pushFrame(tagged(3), true, clock.now());
+  batch.clear();
+  queue.takeBatch(batch);
+  queue.onBatchWritten();
+  CHECK(firstFrame.count() == 1);
+  CHECK(relay.count() == 3);
 }
 
 }  // namespace

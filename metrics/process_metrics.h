@@ -1,0 +1,11 @@
+#pragma once
+
+#include <string>
+
+namespace rtsedge::metrics {
+
+// The standard process_* series (CPU, resident memory, open fds, start time),
+// read from the kernel at scrape time, in the text exposition format.
+std::string processMetrics();
+
+}  // namespace rtsedge::metrics
