@@ -1,13 +1,19 @@
 #include "relay/config.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <optional>
-#include <set>
-#include <sstream>
+#include <exception>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "relay/config_values.h"
@@ -16,163 +22,187 @@ namespace rtsedge {
 
 namespace {
 
+// A configuration file larger than this is refused unread (e.g. --config /dev/zero).
+constexpr size_t kMaxConfigFileSize = 1 << 20;
+
 // Thrown inside the loader only (a control path); parseConfig turns it into an Error.
 struct ConfigError {
   std::string message;
 };
 
-// One mapping of the file: typed readers for its keys, and a final check that it
-// holds no key nobody read (typos are refused, not ignored).
+std::string located(std::string_view source, const YAML::Mark& mark, std::string_view message) {
+  if (mark.is_null()) {
+    return fmt::format("{}: {}", source, message);
+  }
+  return fmt::format("{}:{}:{}: {}", source, mark.line + 1, mark.column + 1, message);
+}
+
+[[noreturn]] void fail(std::string_view source, const YAML::Node& at, std::string_view path,
+                       std::string_view problem) {
+  YAML::Mark mark = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
+  throw ConfigError{located(source, mark, path.empty() ? std::string(problem) : fmt::format("{}: {}", path, problem))};
+}
+
+std::string_view kindOf(const YAML::Node& node) {
+  return node.IsSequence() ? "a list" : node.IsMap() ? "a mapping" : node.IsNull() ? "nothing" : "a single value";
+}
+
+// One mapping of the file. Typed readers take its keys one by one; finish() then refuses
+// any key no reader took, so a misspelt setting is an error, not a silently kept default.
+// An absent or empty key keeps the default already in `out`.
 class Section {
  public:
+  // An absent section is an empty one (yaml-cpp throws on most queries of an absent node).
   Section(const YAML::Node& node, std::string path, std::string_view source)
-      : node_(node), path_(std::move(path)), source_(source) {
-    if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
-      fail(node_, "expected a mapping of settings");
+      : node_(node.IsDefined() ? node : YAML::Node()), path_(std::move(path)), source_(source) {
+    if (!node_.IsNull() && !node_.IsMap()) {
+      fail(source_, node_, path_, fmt::format("expected a mapping (key: value lines), found {}", kindOf(node_)));
     }
+    checkKeys();
   }
 
-  Section section(const char* key) { return Section(take(key), qualified(key), source_); }
+  // The mapping under key, read by read(Section&), then checked for unknown keys.
+  template <class Read>
+  void section(const char* key, Read read) {
+    Section child(take(key), path(key), source_);
+    read(child);
+    child.finish();
+  }
 
-  void boolean(const char* key, bool& out) {
-    if (auto found = scalar(key)) {
-      const YAML::Node& value = *found;
-      const std::string& text = value.Scalar();
-      if (text != "true" && text != "false") {
-        fail(value, key, "\"" + text + "\" is not true or false");
-      }
-      out = text == "true";
+  // Any scalar form of relay/config_values.h: parse(std::string_view) -> Result<T>.
+  template <class T, class Parse>
+  void value(const char* key, T& out, Parse parse) {
+    YAML::Node node = take(key);
+    if (!node.IsDefined() || node.IsNull()) {
+      return;
     }
+    if (!node.IsScalar()) {
+      fail(source_, node, path(key), fmt::format("expected a single value, found {}", kindOf(node)));
+    }
+    auto parsed = parse(node.Scalar());
+    if (!parsed) {
+      fail(source_, node, path(key), parsed.error().message());
+    }
+    out = std::move(*parsed);
+  }
+
+  template <class T>
+  void integer(const char* key, T& out, std::type_identity_t<T> min, std::type_identity_t<T> max) {
+    bounded(key, out, parseInteger, min, max, [](uint64_t v) { return std::to_string(v); });
+  }
+
+  template <class T>
+  void size(const char* key, T& out, std::type_identity_t<T> min, std::type_identity_t<T> max) {
+    bounded(key, out, parseSize, min, max, formatSize);
   }
 
   void duration(const char* key, Millis& out, Millis min, Millis max) {
-    read(key, out, parseDuration, min, max, formatDuration);
+    bounded(key, out, parseDuration, min, max, formatDuration);
   }
 
-  void size(const char* key, uint64_t& out, uint64_t min, uint64_t max) {
-    read(key, out, parseSize, min, max, [](uint64_t v) { return std::to_string(v); });
-  }
-
-  void integer(const char* key, uint32_t& out, uint32_t min, uint32_t max) {
-    uint64_t wide = out;
-    read(key, wide, parseInteger, uint64_t{min}, uint64_t{max}, [](uint64_t v) { return std::to_string(v); });
-    out = static_cast<uint32_t>(wide);
-  }
-
-  void listen(const char* key, ListenAddress& out) {
-    if (auto found = scalar(key)) {
-      const YAML::Node& value = *found;
-      auto parsed = parseListenAddress(value.Scalar());
-      if (!parsed) {
-        fail(value, key, parsed.error().message());
-      }
-      out = *parsed;
-    }
-  }
-
-  // One of a fixed set of names; returns the index of the name given.
   template <class Enum>
-  void choice(const char* key, Enum& out, std::initializer_list<std::pair<const char*, Enum>> names) {
-    if (auto found = scalar(key)) {
-      const YAML::Node& value = *found;
-      std::string known;
-      for (const auto& [name, item] : names) {
-        if (value.Scalar() == name) {
-          out = item;
-          return;
-        }
-        known += known.empty() ? name : std::string(", ") + name;
-      }
-      fail(value, key, "\"" + value.Scalar() + "\" is not one of: " + known);
+  void choice(const char* key, Enum& out, std::initializer_list<std::pair<std::string_view, Enum>> options) {
+    std::vector<std::string_view> names;
+    for (const auto& option : options) {
+      names.push_back(option.first);
     }
+    value(key, out, [&](std::string_view text) -> Result<Enum> {
+      auto index = parseChoice(text, names);
+      if (!index) {
+        return index.error();
+      }
+      return std::data(options)[*index].second;
+    });
   }
 
-  // Checked after every reader ran: any key left is unknown.
+  // A check across keys fails at the first of `at` given in the file, naming `key`.
+  [[noreturn]] void failAt(std::initializer_list<const char*> at, const char* key, std::string_view problem) {
+    for (const char* candidate : at) {
+      if (YAML::Node node = take(candidate); node.IsDefined() && !node.IsNull()) {
+        fail(source_, node, path(key), problem);
+      }
+    }
+    fail(source_, node_, path(key), problem);
+  }
+
+  std::string path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+  }
+
   void finish() const {
-    if (!node_.IsDefined() || !node_.IsMap()) {
+    if (!node_.IsMap()) {
       return;
     }
     for (const auto& entry : node_) {
-      std::string key = entry.first.Scalar();
-      if (!read_.contains(key)) {
-        std::string known;
-        for (const auto& name : read_) {
-          known += known.empty() ? name : ", " + name;
-        }
-        fail(entry.first, key.c_str(), "unknown key (expected one of: " + known + ")");
+      if (std::find(known_.begin(), known_.end(), entry.first.Scalar()) == known_.end()) {
+        fail(source_, entry.first, path(entry.first.Scalar()),
+             fmt::format("unknown key (expected one of: {})", fmt::join(known_, ", ")));
       }
     }
-  }
-
-  [[noreturn]] void fail(const YAML::Node& at, const char* key, const std::string& message) const {
-    fail(at, qualified(key) + ": " + message);
   }
 
  private:
-  std::string qualified(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
-    YAML::Mark mark = at.Mark();
-    throw ConfigError{fmt::format("{}:{}:{}: {}", source_, mark.line + 1, mark.column + 1,
-                                  path_.empty() || message.starts_with(path_) ? message : path_ + ": " + message)};
+  // Keys must be plain names, each once: YAML allows both, and a repeated key would
+  // silently lose one of its values.
+  void checkKeys() const {
+    if (!node_.IsMap()) {
+      return;
+    }
+    std::map<std::string, int> firstLine;
+    for (const auto& entry : node_) {
+      if (!entry.first.IsScalar()) {
+        fail(source_, entry.first, path_, fmt::format("a key must be a name, found {}", kindOf(entry.first)));
+      }
+      auto [earlier, added] = firstLine.emplace(entry.first.Scalar(), entry.first.Mark().line + 1);
+      if (!added) {
+        fail(source_, entry.first, path(entry.first.Scalar()),
+             fmt::format("duplicate key (first on line {})", earlier->second));
+      }
+    }
   }
 
   YAML::Node take(const char* key) {
-    read_.insert(key);
-    const YAML::Node& map = node_;  // const lookup: never inserts the key
-    return map.IsDefined() && map.IsMap() ? map[key] : YAML::Node(YAML::NodeType::Undefined);
-  }
-
-  // The key's value; nullopt when absent or empty (the default stays).
-  std::optional<YAML::Node> scalar(const char* key) {
-    YAML::Node value = take(key);
-    if (!value.IsDefined() || value.IsNull()) {
-      return std::nullopt;
+    if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
+      known_.emplace_back(key);
     }
-    if (!value.IsScalar()) {
-      fail(value, key, "expected a single value");
-    }
-    return value;
+    const YAML::Node& map = node_;  // a const lookup never inserts the key
+    return map.IsMap() ? map[key] : YAML::Node(YAML::NodeType::Undefined);
   }
 
   template <class T, class Parse, class Format>
-  void read(const char* key, T& out, Parse parse, T min, T max, Format format) {
-    if (auto found = scalar(key)) {
-      const YAML::Node& value = *found;
-      auto parsed = parse(value.Scalar());
+  void bounded(const char* key, T& out, Parse parse, T min, T max, Format format) {
+    value(key, out, [&](std::string_view text) -> Result<T> {
+      auto parsed = parse(text);
       if (!parsed) {
-        fail(value, key, parsed.error().message());
+        return parsed.error();
       }
       if (*parsed < min || *parsed > max) {
-        fail(value, key, value.Scalar() + " not in " + format(min) + ".." + format(max));
+        return Error(fmt::format("{} not in {}..{}", text, format(min), format(max)));
       }
-      out = *parsed;
-    }
+      return static_cast<T>(*parsed);
+    });
   }
 
   YAML::Node node_;
   std::string path_;
   std::string_view source_;
-  std::set<std::string> read_;
+  std::vector<std::string> known_;  // in reading order, which is the documented order
 };
 
-void readRtmp(Section section, RtmpSettings& rtmp) {
-  section.boolean("enabled", rtmp.enabled);
-  section.listen("listen", rtmp.listen);
+void readRtmp(Section& section, RtmpSettings& rtmp) {
+  section.value("enabled", rtmp.enabled, parseBool);
+  section.value("listen", rtmp.listen, parseListenAddress);
   section.integer("chunk_size", rtmp.chunkSize, 128, 65536);
-  uint64_t maxMessage = rtmp.maxMessageSize;
-  section.size("max_message_size", maxMessage, 1024, 64 << 20);
-  rtmp.maxMessageSize = static_cast<uint32_t>(maxMessage);
+  section.size("max_message_size", rtmp.maxMessageSize, 1 << 10, 64 << 20);
   section.duration("handshake_timeout", rtmp.handshakeTimeout, Millis(100), Millis(300'000));
   section.duration("idle_timeout", rtmp.idleTimeout, Millis(1000), Millis(3'600'000));
   section.integer("window_ack_size", rtmp.windowAckSize, 4096, 0x7fffffff);
   section.integer("max_connections", rtmp.maxConnections, 1, 1'000'000);
-  section.finish();
 }
 
-void readHttp(Section section, HttpSettings& http) {
-  section.boolean("enabled", http.enabled);
-  section.listen("listen", http.listen);
+void readHttp(Section& section, HttpSettings& http) {
+  section.value("enabled", http.enabled, parseBool);
+  section.value("listen", http.listen, parseListenAddress);
   section.size("max_request_line", http.maxRequestLine, 256, 64 << 10);
   section.size("max_header_size", http.maxHeaderSize, 1 << 10, 1 << 20);
   section.size("max_body_size", http.maxBodySize, 0, 64 << 20);
@@ -180,30 +210,26 @@ void readHttp(Section section, HttpSettings& http) {
   section.duration("keepalive_timeout", http.keepaliveTimeout, Millis(100), Millis(3'600'000));
   section.integer("max_connections", http.maxConnections, 1, 1'000'000);
   section.duration("play_wait", http.playWait, Millis(0), Millis(60'000));
-  section.finish();
 }
 
-void readStreams(Section section, StreamSettings& streams) {
-  Section gop = section.section("gop_cache");
-  gop.boolean("enabled", streams.gopCache);
-  gop.duration("max_duration", streams.gopCacheMaxDuration, Millis(100), Millis(300'000));
-  gop.size("max_bytes", streams.gopCacheMaxBytes, 64 << 10, 1ull << 30);
-  gop.finish();
+void readStreams(Section& section, StreamSettings& streams) {
+  section.section("gop_cache", [&](Section& gop) {
+    gop.value("enabled", streams.gopCache, parseBool);
+    gop.duration("max_duration", streams.gopCacheMaxDuration, Millis(100), Millis(300'000));
+    gop.size("max_bytes", streams.gopCacheMaxBytes, 64 << 10, 1 << 30);
+  });
   section.duration("source_grace", streams.sourceGrace, Millis(0), Millis(3'600'000));
   section.choice("on_duplicate_publish", streams.onDuplicatePublish,
                  {{"reject", DuplicatePublish::kReject}, {"replace", DuplicatePublish::kReplace}});
-  section.finish();
 }
 
-void readViewers(Section section, const YAML::Node& node, ViewerSettings& viewers) {
+void readViewers(Section& section, ViewerSettings& viewers) {
   section.duration("queue_soft_limit", viewers.queueSoftLimit, Millis(100), Millis(60'000));
   section.duration("queue_hard_limit", viewers.queueHardLimit, Millis(200), Millis(600'000));
-  section.finish();
   if (viewers.queueSoftLimit >= viewers.queueHardLimit) {
-    YAML::Node at = node.IsDefined() && node.IsMap() && node["queue_soft_limit"] ? node["queue_soft_limit"] : node;
-    section.fail(at, "queue_soft_limit",
-                 formatDuration(viewers.queueSoftLimit) + " must be less than viewers.queue_hard_limit (" +
-                     formatDuration(viewers.queueHardLimit) + ")");
+    section.failAt({"queue_soft_limit", "queue_hard_limit"}, "queue_soft_limit",
+                   fmt::format("{} must be less than {} ({})", formatDuration(viewers.queueSoftLimit),
+                               section.path("queue_hard_limit"), formatDuration(viewers.queueHardLimit)));
   }
 }
 
@@ -211,41 +237,59 @@ Config readConfig(const YAML::Node& root, std::string_view source) {
   Config config;
   config.source = std::string(source);
   Section top(root, "", source);
-  Section log = top.section("log");
-  log.choice("level", config.log.level,
-             {{"trace", std::string("trace")}, {"debug", std::string("debug")}, {"info", std::string("info")},
-              {"warn", std::string("warn")}, {"error", std::string("error")}, {"critical", std::string("critical")},
-              {"off", std::string("off")}});
-  log.finish();
-  readRtmp(top.section("rtmp"), config.rtmp);
-  readHttp(top.section("http"), config.http);
-  readStreams(top.section("streams"), config.streams);
-  readViewers(top.section("viewers"), root.IsMap() ? root["viewers"] : YAML::Node(), config.viewers);
+  top.section("log", [&](Section& log) { log.value("level", config.log.level, parseLogLevel); });
+  top.section("rtmp", [&](Section& rtmp) { readRtmp(rtmp, config.rtmp); });
+  top.section("http", [&](Section& http) { readHttp(http, config.http); });
+  top.section("streams", [&](Section& streams) { readStreams(streams, config.streams); });
+  top.section("viewers", [&](Section& viewers) { readViewers(viewers, config.viewers); });
   top.finish();
   return config;
+}
+
+// The one document of the file; an empty file is an empty document (all defaults).
+YAML::Node loadDocument(std::string_view text, std::string_view source) {
+  std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+  if (documents.size() > 1) {
+    fail(source, documents[1], "", "a second YAML document (after ---): a file holds one configuration");
+  }
+  return documents.empty() ? YAML::Node() : documents.front();
 }
 
 }  // namespace
 
 Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceName) {
   try {
-    YAML::Node root = YAML::Load(std::string(yamlText));
-    return readConfig(root, sourceName);
+    return readConfig(loadDocument(yamlText, sourceName), sourceName);
   } catch (const ConfigError& error) {
     return Error(error.message);
+  } catch (const YAML::DeepRecursion& error) {
+    return Error(located(sourceName, error.mark, "YAML nested too deeply"));
+  } catch (const YAML::ParserException& error) {
+    return Error(located(sourceName, error.mark, "YAML syntax error: " + error.msg));
   } catch (const YAML::Exception& error) {
-    return Error(fmt::format("{}:{}:{}: {}", sourceName, error.mark.line + 1, error.mark.column + 1, error.msg));
+    return Error(located(sourceName, error.mark, error.msg));
+  } catch (const std::exception& error) {
+    return Error(fmt::format("{}: {}", sourceName, error.what()));
   }
 }
 
 Result<Config> loadConfigFile(const std::string& path) {
-  std::ifstream file(path);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!file) {
-    return Error(path + ": cannot read: " + std::strerror(errno));
+    return Error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
   }
-  std::stringstream text;
-  text << file.rdbuf();
-  return parseConfig(text.str(), path);
+  std::string text;
+  char chunk[8192];
+  while (size_t got = std::fread(chunk, 1, sizeof(chunk), file.get())) {
+    if (text.size() + got > kMaxConfigFileSize) {
+      return Error(fmt::format("{}: cannot read: larger than {}", path, formatSize(kMaxConfigFileSize)));
+    }
+    text.append(chunk, got);
+  }
+  if (std::ferror(file.get())) {
+    return Error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+  }
+  return parseConfig(text, path);
 }
 
 Result<Config> loadEmbeddedDefaultConfig() { return parseConfig(embeddedDefaultConfig(), "<embedded default>"); }

@@ -1,113 +1,220 @@
 #include "relay/config_values.h"
 
+#include <arpa/inet.h>
+
 #include <charconv>
-#include <string>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
-#include <uv.h>
 
 namespace rtsedge {
 
 namespace {
 
-// Splits "16MiB" into 16 and "MiB"; the number must be there and fit 64 bits.
-Result<std::pair<uint64_t, std::string_view>> splitNumber(std::string_view text) {
-  uint64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (end == text.data()) {
-    return Error("no number");
+struct Unit {
+  std::string_view name;
+  uint64_t factor;
+};
+
+// Largest first: the formatters pick the first unit that divides the value exactly.
+constexpr std::array<Unit, 4> kDurationUnits{{{"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}}};
+constexpr std::array<Unit, 4> kSizeUnits{{{"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"", 1}}};
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// "16MiB" -> {"16", "MiB"}.
+std::pair<std::string_view, std::string_view> splitDigits(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && isDigit(text[digits])) {
+    ++digits;
   }
-  if (error == std::errc::result_out_of_range) {
-    return Error("number too large");
-  }
-  return std::pair{value, std::string_view(end, static_cast<size_t>(text.data() + text.size() - end))};
+  return {text.substr(0, digits), text.substr(digits)};
 }
 
-Result<uint64_t> scaled(uint64_t value, uint64_t unit) {
-  if (unit != 0 && value > UINT64_MAX / unit) {
-    return Error("number too large");
+const Unit* findUnit(std::string_view name, std::span<const Unit> units) {
+  for (const Unit& unit : units) {
+    if (unit.name == name) {
+      return &unit;
+    }
   }
-  return value * unit;
+  return nullptr;
+}
+
+// digits (non-empty, all decimal) times factor; nullopt past 2^64-1.
+std::optional<uint64_t> scale(std::string_view digits, uint64_t factor) {
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || value > std::numeric_limits<uint64_t>::max() / factor) {
+    return std::nullopt;
+  }
+  return value * factor;
+}
+
+// "16MB", "16M", "16kb": a decimal-looking unit, for which we suggest the binary one.
+bool isDecimalSizeUnit(std::string_view unit) {
+  if (unit.empty() || unit.size() > 2 || std::string_view("KMG").find(upper(unit[0])) == std::string_view::npos) {
+    return false;
+  }
+  return unit.size() == 1 || upper(unit[1]) == 'B';
+}
+
+std::string formatIn(uint64_t value, std::span<const Unit> units) {
+  for (const Unit& unit : units) {
+    if (value % unit.factor == 0) {
+      return fmt::format("{}{}", value / unit.factor, unit.name);
+    }
+  }
+  return std::to_string(value);  // unreachable while the last unit's factor is 1
+}
+
+struct HostPort {
+  std::string_view host;
+  std::string_view port;
+  bool ipv6;
+};
+
+// "[::1]:80" -> {"::1", "80", true}; "1.2.3.4:80" -> {"1.2.3.4", "80", false}.
+Result<HostPort> splitHostPort(std::string_view text) {
+  const std::string noPort =
+      fmt::format("{:?} has no port (expected host:port, e.g. 0.0.0.0:1935 or [::]:1935)", text);
+  if (text.starts_with('[')) {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos) {
+      return Error(fmt::format("{:?} has no closing ] after the IPv6 address", text));
+    }
+    if (close + 1 >= text.size() || text[close + 1] != ':') {
+      return Error(noPort);
+    }
+    return HostPort{text.substr(1, close - 1), text.substr(close + 2), true};
+  }
+  size_t colon = text.find(':');
+  if (colon == std::string_view::npos) {
+    return Error(noPort);
+  }
+  if (text.find(':', colon + 1) != std::string_view::npos) {
+    return Error(fmt::format("{:?}: an IPv6 address goes in brackets, e.g. [::1]:1935", text));
+  }
+  return HostPort{text.substr(0, colon), text.substr(colon + 1), false};
 }
 
 }  // namespace
 
 Result<Millis> parseDuration(std::string_view text) {
-  const std::string expected = fmt::format("\"{}\" is not a duration (examples: 500ms, 10s, 2m, 1h)", text);
-  auto split = splitNumber(text);
-  if (!split) {
-    return Error(expected);
+  auto [digits, unitName] = splitDigits(text);
+  if (!digits.empty() && unitName.empty()) {
+    return Error(fmt::format("{:?} is not a duration: it needs a unit ({}ms, {}s, {}m or {}h)", text, digits,
+                             digits, digits, digits));
   }
-  auto [value, unit] = *split;
-  uint64_t factor = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : 0;
-  if (factor == 0) {
-    return Error(expected);
+  const Unit* unit = findUnit(unitName, kDurationUnits);
+  if (digits.empty() || unit == nullptr) {
+    return Error(fmt::format("{:?} is not a duration (examples: 500ms, 10s, 2m, 1h)", text));
   }
-  auto ms = scaled(value, factor);
-  if (!ms || *ms > static_cast<uint64_t>(INT64_MAX)) {
-    return Error(fmt::format("\"{}\" is too long a duration", text));
+  auto ms = scale(digits, unit->factor);
+  if (!ms || *ms > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return Error(fmt::format("{:?} is too long a duration", text));
   }
   return Millis(static_cast<int64_t>(*ms));
 }
 
 Result<uint64_t> parseSize(std::string_view text) {
-  const std::string expected = fmt::format("\"{}\" is not a size (examples: 4096, 64KiB, 16MiB, 1GiB)", text);
-  auto split = splitNumber(text);
-  if (!split) {
-    return Error(expected);
+  auto [digits, unitName] = splitDigits(text);
+  const Unit* unit = findUnit(unitName, kSizeUnits);
+  if (!digits.empty() && unit == nullptr && isDecimalSizeUnit(unitName)) {
+    return Error(fmt::format("{:?} is ambiguous: write {}{}iB (sizes use the 1024-based KiB, MiB and GiB)", text,
+                             digits, upper(unitName[0])));
   }
-  auto [value, unit] = *split;
-  uint64_t factor = unit.empty() ? 1 : unit == "KiB" ? 1ull << 10 : unit == "MiB" ? 1ull << 20 : unit == "GiB" ? 1ull << 30 : 0;
-  if (factor == 0) {
-    return Error(expected);
+  if (digits.empty() || unit == nullptr) {
+    return Error(fmt::format("{:?} is not a size (examples: 4096, 64KiB, 16MiB, 1GiB)", text));
   }
-  auto bytes = scaled(value, factor);
+  auto bytes = scale(digits, unit->factor);
   if (!bytes) {
-    return Error(fmt::format("\"{}\" is too large a size", text));
+    return Error(fmt::format("{:?} is too large a size", text));
   }
   return *bytes;
 }
 
 Result<uint64_t> parseInteger(std::string_view text) {
-  auto split = splitNumber(text);
-  if (!split || !split->second.empty()) {
-    return Error(fmt::format("\"{}\" is not a whole number", text));
+  auto [digits, rest] = splitDigits(text);
+  if (digits.empty() || !rest.empty()) {
+    return Error(fmt::format("{:?} is not a whole number (digits only: no sign, fraction or exponent)", text));
   }
-  return split->first;
+  auto value = scale(digits, 1);
+  if (!value) {
+    return Error(fmt::format("{:?} is too large", text));
+  }
+  return *value;
+}
+
+Result<bool> parseBool(std::string_view text) {
+  if (text == "true" || text == "false") {
+    return text == "true";
+  }
+  return Error(fmt::format("{:?} is not true or false", text));
 }
 
 Result<ListenAddress> parseListenAddress(std::string_view text) {
-  const std::string expected = fmt::format("\"{}\" is not host:port (examples: 0.0.0.0:1935, [::]:1935)", text);
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return Error(expected);
+  auto split = splitHostPort(text);
+  if (!split) {
+    return split.error();
   }
-  std::string host(text.substr(0, colon));
-  if (host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']') {
-      return Error(expected);
-    }
-    host = host.substr(1, host.size() - 2);
+  auto [host, portText, ipv6] = *split;
+  if (host.empty()) {
+    return Error(fmt::format("{:?} has no host (0.0.0.0: every IPv4 address, [::]: every IPv6 address)", text));
   }
-  auto port = parseInteger(text.substr(colon + 1));
+  auto port = parseInteger(portText);
   if (!port) {
-    return Error(expected);
+    return Error(fmt::format("port {:?} is not a number", portText));
   }
   if (*port > 65535) {
     return Error(fmt::format("port {} not in 0..65535", *port));
   }
-  sockaddr_in6 v6{};
-  sockaddr_in v4{};
-  bool ipv6 = host.find(':') != std::string::npos;
-  if ((ipv6 ? uv_ip6_addr(host.c_str(), 0, &v6) : uv_ip4_addr(host.c_str(), 0, &v4)) != 0) {
-    return Error(fmt::format("\"{}\" is not an IP address", host));
+  std::string hostText(host);
+  unsigned char address[16];
+  if (inet_pton(ipv6 ? AF_INET6 : AF_INET, hostText.c_str(), address) != 1) {
+    return Error(fmt::format("{:?} is not an {} address (host names are not resolved)", host, ipv6 ? "IPv6" : "IPv4"));
   }
-  return ListenAddress{host, static_cast<uint16_t>(*port)};
+  return ListenAddress{std::move(hostText), static_cast<uint16_t>(*port)};
+}
+
+Result<size_t> parseChoice(std::string_view text, std::span<const std::string_view> names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == text) {
+      return i;
+    }
+  }
+  return Error(fmt::format("{:?} is not one of: {}", text, fmt::join(names, ", ")));
+}
+
+Result<std::string> parseLogLevel(std::string_view text) {
+  auto index = parseChoice(text, kLogLevels);
+  if (!index) {
+    return index.error();
+  }
+  return std::string(kLogLevels[*index]);
 }
 
 std::string formatDuration(Millis duration) {
-  auto ms = duration.count();
-  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+  if (duration.count() == 0) {
+    return "0s";
+  }
+  if (duration.count() < 0) {
+    return fmt::format("{}ms", duration.count());
+  }
+  return formatIn(static_cast<uint64_t>(duration.count()), kDurationUnits);
+}
+
+std::string formatSize(uint64_t bytes) { return bytes == 0 ? "0" : formatIn(bytes, kSizeUnits); }
+
+std::string formatListenAddress(const ListenAddress& address) {
+  if (address.host.find(':') != std::string::npos) {
+    return fmt::format("[{}]:{}", address.host, address.port);
+  }
+  return fmt::format("{}:{}", address.host, address.port);
 }
 
 }  // namespace rtsedge

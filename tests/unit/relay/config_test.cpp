@@ -2,9 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 
-#include "relay/config_values.h"
+#include <unistd.h>
 
 namespace rtsedge {
 namespace {
@@ -15,8 +17,10 @@ std::string errorOf(const std::string& yaml) {
   return config.error().message();
 }
 
+// Every field against relay/config.h's own default: a key missing from conf/rtsedge.yaml,
+// or written there with another value, fails here.
 void checkDefaults(const Config& config) {
-  Config defaults;
+  const Config defaults;
   CHECK(config.log.level == defaults.log.level);
   CHECK(config.rtmp.enabled == defaults.rtmp.enabled);
   CHECK(config.rtmp.listen.host == defaults.rtmp.listen.host);
@@ -28,6 +32,7 @@ void checkDefaults(const Config& config) {
   CHECK(config.rtmp.windowAckSize == defaults.rtmp.windowAckSize);
   CHECK(config.rtmp.maxConnections == defaults.rtmp.maxConnections);
   CHECK(config.http.enabled == defaults.http.enabled);
+  CHECK(config.http.listen.host == defaults.http.listen.host);
   CHECK(config.http.listen.port == defaults.http.listen.port);
   CHECK(config.http.maxRequestLine == defaults.http.maxRequestLine);
   CHECK(config.http.maxHeaderSize == defaults.http.maxHeaderSize);
@@ -45,26 +50,57 @@ void checkDefaults(const Config& config) {
   CHECK(config.viewers.queueHardLimit == defaults.viewers.queueHardLimit);
 }
 
-TEST_CASE("an empty file and the embedded default (conf/rtsedge.yaml) both mean the defaults") {
-  auto empty = parseConfig("", "empty.yaml");
-  REQUIRE(empty);
-  checkDefaults(*empty);
-  auto embedded = loadEmbeddedDefaultConfig();
-  REQUIRE(embedded);
-  checkDefaults(*embedded);
-  CHECK(embeddedDefaultConfig().find("on_duplicate_publish") != std::string_view::npos);
+TEST_CASE("an empty document means every default") {
+  for (const char* empty :
+       {"", "\n", "# nothing set\n", "---\n", "---\n...\n", "log:\nrtmp: ~\nstreams: {gop_cache: }\n"}) {
+    CAPTURE(empty);
+    auto config = parseConfig(empty, "empty.yaml");
+    REQUIRE(config);
+    CHECK(config->source == "empty.yaml");
+    checkDefaults(*config);
+  }
 }
 
-TEST_CASE("values are read") {
+TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/config.h's default") {
+  auto embedded = loadEmbeddedDefaultConfig();
+  REQUIRE(embedded);
+  CHECK(embedded->source == "<embedded default>");
+  checkDefaults(*embedded);
+  // Present, not merely defaulted: the file documents every key.
+  for (const char* key : {"level:", "enabled:", "listen:", "chunk_size:", "max_message_size:", "handshake_timeout:",
+                          "idle_timeout:", "window_ack_size:", "max_connections:", "max_request_line:",
+                          "max_header_size:", "max_body_size:", "request_timeout:", "keepalive_timeout:",
+                          "play_wait:", "gop_cache:", "max_duration:", "max_bytes:", "source_grace:",
+                          "on_duplicate_publish:", "queue_soft_limit:", "queue_hard_limit:"}) {
+    CAPTURE(key);
+    CHECK(embeddedDefaultConfig().find(key) != std::string_view::npos);
+  }
+}
+
+TEST_CASE("every key lands in its own field") {
   auto config = parseConfig(R"(
 log: {level: debug}
 rtmp:
+  enabled: false
   listen: "[::1]:0"
   chunk_size: 60000
   max_message_size: 1MiB
   handshake_timeout: 500ms
+  idle_timeout: 2m
+  window_ack_size: 5000000
+  max_connections: 7
+http:
+  enabled: false
+  listen: 127.0.0.1:18080
+  max_request_line: 1KiB
+  max_header_size: 2KiB
+  max_body_size: 0
+  request_timeout: 3s
+  keepalive_timeout: 4s
+  max_connections: 9
+  play_wait: 0s
 streams:
-  gop_cache: {enabled: false, max_duration: 2m}
+  gop_cache: {enabled: false, max_duration: 2m, max_bytes: 1GiB}
   source_grace: 0s
   on_duplicate_publish: replace
 viewers: {queue_soft_limit: 300ms, queue_hard_limit: 10m}
@@ -72,57 +108,161 @@ viewers: {queue_soft_limit: 300ms, queue_hard_limit: 10m}
                             "x.yaml");
   REQUIRE(config);
   CHECK(config->log.level == "debug");
+  CHECK_FALSE(config->rtmp.enabled);
   CHECK(config->rtmp.listen.host == "::1");
   CHECK(config->rtmp.listen.port == 0);
   CHECK(config->rtmp.chunkSize == 60000);
   CHECK(config->rtmp.maxMessageSize == 1024 * 1024);
   CHECK(config->rtmp.handshakeTimeout == Millis(500));
+  CHECK(config->rtmp.idleTimeout == Millis(120'000));
+  CHECK(config->rtmp.windowAckSize == 5'000'000);
+  CHECK(config->rtmp.maxConnections == 7);
+  CHECK_FALSE(config->http.enabled);
+  CHECK(config->http.listen.host == "127.0.0.1");
+  CHECK(config->http.listen.port == 18080);
+  CHECK(config->http.maxRequestLine == 1024);
+  CHECK(config->http.maxHeaderSize == 2048);
+  CHECK(config->http.maxBodySize == 0);
+  CHECK(config->http.requestTimeout == Millis(3000));
+  CHECK(config->http.keepaliveTimeout == Millis(4000));
+  CHECK(config->http.maxConnections == 9);
+  CHECK(config->http.playWait == Millis(0));
   CHECK_FALSE(config->streams.gopCache);
-  CHECK(config->streams.gopCacheMaxDuration == Millis(120000));
+  CHECK(config->streams.gopCacheMaxDuration == Millis(120'000));
+  CHECK(config->streams.gopCacheMaxBytes == 1u << 30);
   CHECK(config->streams.sourceGrace == Millis(0));
   CHECK(config->streams.onDuplicatePublish == DuplicatePublish::kReplace);
-  CHECK(config->viewers.queueHardLimit == Millis(600000));
+  CHECK(config->viewers.queueSoftLimit == Millis(300));
+  CHECK(config->viewers.queueHardLimit == Millis(600'000));
 }
 
-TEST_CASE("errors name file, line, column and key") {
+TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
+  auto config = parseConfig("rtmp:\n  enabled: \"false\"\n  chunk_size: '128'\nviewers:\n  queue_hard_limit: 10m\n"
+                            "  queue_soft_limit: 1m\n",
+                            "x.yaml");
+  REQUIRE(config);
+  CHECK_FALSE(config->rtmp.enabled);
+  CHECK(config->rtmp.chunkSize == 128);
+  CHECK(config->viewers.queueSoftLimit == Millis(60'000));
+  CHECK(parseConfig("rtmp: {chunk_size: 65536, window_ack_size: 2147483647}", "x.yaml").isOk());
+}
+
+TEST_CASE("unknown keys are refused at every level, listing the known ones in documented order") {
+  CHECK(errorOf("rmtp: {}\n") ==
+        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, streams, viewers)");
+  CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
+        "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
+        "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
+  CHECK(errorOf("streams:\n  gop_cache:\n    enabled: true\n    max_frames: 5\n") ==
+        "x.yaml:4:5: streams.gop_cache.max_frames: unknown key (expected one of: enabled, max_duration, max_bytes)");
+  CHECK(errorOf("log:\n  level: info\n  colour: red\n") ==
+        "x.yaml:3:3: log.colour: unknown key (expected one of: level)");
+}
+
+TEST_CASE("wrong kinds of node") {
+  CHECK(errorOf("rtmp: [1, 2]\n") == "x.yaml:1:7: rtmp: expected a mapping (key: value lines), found a list");
+  CHECK(errorOf("streams:\n  gop_cache: true\n") ==
+        "x.yaml:2:14: streams.gop_cache: expected a mapping (key: value lines), found a single value");
+  CHECK(errorOf("- rtmp\n") == "x.yaml:1:1: expected a mapping (key: value lines), found a list");
+  CHECK(errorOf("just text\n") == "x.yaml:1:1: expected a mapping (key: value lines), found a single value");
+  CHECK(errorOf("rtmp:\n  chunk_size: [1]\n") == "x.yaml:2:15: rtmp.chunk_size: expected a single value, found a list");
+  CHECK(errorOf("rtmp:\n  listen:\n    host: 0.0.0.0\n") ==
+        "x.yaml:3:5: rtmp.listen: expected a single value, found a mapping");
+  CHECK(errorOf("rtmp:\n  chunk_size: big\n") ==
+        "x.yaml:2:15: rtmp.chunk_size: \"big\" is not a whole number (digits only: no sign, fraction or exponent)");
+  CHECK(errorOf("rtmp:\n  enabled: yes\n") == "x.yaml:2:12: rtmp.enabled: \"yes\" is not true or false");
+}
+
+TEST_CASE("keys are names, each given once, in one document") {
+  CHECK(errorOf("rtmp:\n  chunk_size: 4096\n  chunk_size: 8192\n") ==
+        "x.yaml:3:3: rtmp.chunk_size: duplicate key (first on line 2)");
+  CHECK(errorOf("rtmp: {}\nrtmp: {}\n") == "x.yaml:2:1: rtmp: duplicate key (first on line 1)");
+  CHECK(errorOf("? [a, b]\n: 1\n") == "x.yaml:1:3: a key must be a name, found a list");
+  CHECK(errorOf("log: {level: info}\n---\nlog: {level: debug}\n") ==
+        "x.yaml:3:1: a second YAML document (after ---): a file holds one configuration");
+}
+
+TEST_CASE("out-of-range and malformed values, with the value's line and column") {
   CHECK(errorOf("rtmp:\n  listen: 0.0.0.0:70000\n") == "x.yaml:2:11: rtmp.listen: port 70000 not in 0..65535");
-  CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n").starts_with("x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of:"));
-  CHECK(errorOf("rmtp: {}\n").starts_with("x.yaml:1:1: rmtp: unknown key"));
+  CHECK(errorOf("http:\n  listen: 0.0.0.0\n") ==
+        "x.yaml:2:11: http.listen: \"0.0.0.0\" has no port (expected host:port, e.g. 0.0.0.0:1935 or [::]:1935)");
+  CHECK(errorOf("rtmp:\n  listen: 1935\n") ==
+        "x.yaml:2:11: rtmp.listen: \"1935\" has no port (expected host:port, e.g. 0.0.0.0:1935 or [::]:1935)");
+  CHECK(errorOf("rtmp:\n  chunk_size: 127\n") == "x.yaml:2:15: rtmp.chunk_size: 127 not in 128..65536");
+  CHECK(errorOf("rtmp:\n  chunk_size: 99999999999999999999\n") ==
+        "x.yaml:2:15: rtmp.chunk_size: \"99999999999999999999\" is too large");
+  CHECK(errorOf("rtmp:\n  window_ack_size: 4294967296\n") ==
+        "x.yaml:2:20: rtmp.window_ack_size: 4294967296 not in 4096..2147483647");
+  CHECK(errorOf("rtmp:\n  max_message_size: 128MiB\n") ==
+        "x.yaml:2:21: rtmp.max_message_size: 128MiB not in 1KiB..64MiB");
   CHECK(errorOf("streams:\n  gop_cache:\n    max_bytes: 2GiB\n") ==
-        "x.yaml:3:16: streams.gop_cache.max_bytes: 2GiB not in 65536..1073741824");
-  CHECK(errorOf("streams:\n  source_grace: ten\n") ==
-        "x.yaml:2:17: streams.source_grace: \"ten\" is not a duration (examples: 500ms, 10s, 2m, 1h)");
+        "x.yaml:3:16: streams.gop_cache.max_bytes: 2GiB not in 64KiB..1GiB");
+  CHECK(errorOf("streams:\n  gop_cache:\n    max_bytes: 16MB\n") ==
+        "x.yaml:3:16: streams.gop_cache.max_bytes: \"16MB\" is ambiguous: write 16MiB (sizes use the 1024-based "
+        "KiB, MiB and GiB)");
+  CHECK(errorOf("http:\n  max_body_size: 1.5MiB\n") ==
+        "x.yaml:2:18: http.max_body_size: \"1.5MiB\" is not a size (examples: 4096, 64KiB, 16MiB, 1GiB)");
   CHECK(errorOf("streams:\n  on_duplicate_publish: kick\n") ==
         "x.yaml:2:25: streams.on_duplicate_publish: \"kick\" is not one of: reject, replace");
-  CHECK(errorOf("viewers:\n  queue_soft_limit: 5s\n") ==
-        "x.yaml:2:21: viewers.queue_soft_limit: 5s must be less than viewers.queue_hard_limit (5s)");
-  CHECK(errorOf("rtmp: [1, 2]\n") == "x.yaml:1:7: rtmp: expected a mapping of settings");
-  CHECK(errorOf("rtmp:\n  chunk_size: [1]\n") == "x.yaml:2:15: rtmp.chunk_size: expected a single value");
-  CHECK(errorOf("rtmp:\n  enabled: yes\n") == "x.yaml:2:12: rtmp.enabled: \"yes\" is not true or false");
-  CHECK(errorOf("rtmp:\n  listen: 1935\n").starts_with("x.yaml:2:11: rtmp.listen: \"1935\" is not host:port"));
-  CHECK(errorOf("rtmp: {listen: [1, 2\n").starts_with("x.yaml:2:1: "));  // a YAML syntax error
+  CHECK(errorOf("log:\n  level: verbose\n") ==
+        "x.yaml:2:10: log.level: \"verbose\" is not one of: trace, debug, info, warn, error, critical, off");
+  CHECK(errorOf("rtmp:\n  idle_timeout: 2h\n") == "x.yaml:2:17: rtmp.idle_timeout: 2h not in 1s..1h");
 }
 
-TEST_CASE("duration, size and integer formats") {
-  CHECK(*parseDuration("500ms") == Millis(500));
-  CHECK(*parseDuration("2h") == Millis(7200000));
-  for (const char* bad : {"10", "10 s", "-1s", "1.5s", "s", "", "99999999999999999999s", "9999999999999999h"}) {
-    CAPTURE(bad);
-    CHECK_FALSE(parseDuration(bad));
+TEST_CASE("bad durations") {
+  const std::string at = "x.yaml:2:17: streams.source_grace: ";
+  const std::string form = " is not a duration (examples: 500ms, 10s, 2m, 1h)";
+  CHECK(errorOf("streams:\n  source_grace: ten\n") == at + "\"ten\"" + form);
+  CHECK(errorOf("streams:\n  source_grace: 10\n") ==
+        at + "\"10\" is not a duration: it needs a unit (10ms, 10s, 10m or 10h)");
+  CHECK(errorOf("streams:\n  source_grace: 10 s\n") == at + "\"10 s\"" + form);
+  CHECK(errorOf("streams:\n  source_grace: -1s\n") == at + "\"-1s\"" + form);
+  CHECK(errorOf("streams:\n  source_grace: 1.5s\n") == at + "\"1.5s\"" + form);
+  CHECK(errorOf("streams:\n  source_grace: 99999999999999999999s\n") ==
+        at + "\"99999999999999999999s\" is too long a duration");
+  CHECK(errorOf("streams:\n  source_grace: 2h\n") == at + "2h not in 0s..1h");
+  CHECK(errorOf("streams:\n  source_grace: \"\"\n") == at + "\"\"" + form);
+}
+
+TEST_CASE("the soft queue limit must be below the hard one") {
+  CHECK(errorOf("viewers:\n  queue_soft_limit: 5s\n") ==
+        "x.yaml:2:21: viewers.queue_soft_limit: 5s must be less than viewers.queue_hard_limit (5s)");
+  CHECK(errorOf("viewers:\n  queue_hard_limit: 9s\n  queue_soft_limit: 9000ms\n") ==
+        "x.yaml:3:21: viewers.queue_soft_limit: 9s must be less than viewers.queue_hard_limit (9s)");
+  // Only the hard limit given: the error points at it, still naming the soft limit.
+  CHECK(errorOf("viewers:\n  queue_hard_limit: 500ms\n") ==
+        "x.yaml:2:21: viewers.queue_soft_limit: 1s must be less than viewers.queue_hard_limit (500ms)");
+}
+
+TEST_CASE("YAML syntax errors carry their line") {
+  CHECK(errorOf("rtmp: {listen: [1, 2\n") == "x.yaml:2:1: YAML syntax error: end of sequence flow not found");
+  CHECK(errorOf("log:\n  level: info\nrtmp:\n  listen: [0.0.0.0, 1935\nhttp: {}\n") ==
+        "x.yaml:5:5: YAML syntax error: end of sequence flow not found");
+  // An IPv6 address unquoted reads as a YAML list: the docs say to quote it.
+  CHECK(errorOf("rtmp:\n  listen: [::]:1935\n").starts_with("x.yaml:2:"));
+  CHECK(parseConfig("rtmp:\n  listen: \"[::]:1935\"\n", "x.yaml")->rtmp.listen.host == "::");
+  CHECK(errorOf("rtmp:\n\tenabled: true\n").starts_with("x.yaml:2:"));
+  CHECK(errorOf(std::string(10000, '[')).starts_with("x.yaml:"));
+}
+
+TEST_CASE("files: read whole, or an error naming the file") {
+  CHECK(loadConfigFile("/nonexistent/rtsedge.yaml").error().message() ==
+        "/nonexistent/rtsedge.yaml: cannot read: No such file or directory");
+  CHECK(loadConfigFile("/").error().message() == "/: cannot read: Is a directory");
+  const std::string path = "/tmp/rtsedge_config_test_" + std::to_string(getpid()) + ".yaml";
+  {
+    std::ofstream file(path);
+    file << "rtmp:\n  chunk_size: 8192\n  bogus: 1\n";
   }
-  CHECK(*parseSize("4096") == 4096);
-  CHECK(*parseSize("16MiB") == 16u << 20);
-  for (const char* bad : {"16MB", "1.5MiB", "-1", "MiB", "18446744073709551615GiB", "99999999999999999999"}) {
-    CAPTURE(bad);
-    CHECK_FALSE(parseSize(bad));
+  CHECK(loadConfigFile(path).error().message() ==
+        path + ":3:3: rtmp.bogus: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
+               "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
+  {
+    std::ofstream file(path);
+    file << std::string(2 << 20, '#');
   }
-  CHECK(*parseInteger("0") == 0);
-  CHECK_FALSE(parseInteger("1e3"));
-  CHECK_FALSE(parseInteger("+1"));
-  CHECK(parseListenAddress("127.0.0.1:0")->port == 0);
-  CHECK_FALSE(parseListenAddress(":1935"));
-  CHECK_FALSE(parseListenAddress("localhost:1935"));  // an address, not a name: no resolver at start
-  CHECK_FALSE(parseListenAddress("[::1:1935"));
+  CHECK(loadConfigFile(path).error().message() == path + ": cannot read: larger than 1MiB");
+  std::remove(path.c_str());
 }
 
 }  // namespace
