@@ -1,5 +1,6 @@
 #include "metrics/process_metrics.h"
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace rtsedge::metrics {
 

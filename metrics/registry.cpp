@@ -1,8 +1,8 @@
 #include "metrics/registry.h"
 
-#include <iterator>
-
 #include <fmt/format.h>
+
+#include <iterator>
 
 namespace rtsedge::metrics {
 
@@ -73,8 +73,8 @@ void exposeHistograms(const HistogramFamily& family, std::string& out) {
                      cumulative);
     }
     std::string labels = labelSet(family.labelNames(), values);
-    fmt::format_to(sink, "{}_sum{} {}\n{}_count{} {}\n", family.name(), labels, histogram.sum(), family.name(),
-                   labels, cumulative);
+    fmt::format_to(sink, "{}_sum{} {}\n{}_count{} {}\n", family.name(), labels, histogram.sum(), family.name(), labels,
+                   cumulative);
   });
 }
 
@@ -109,8 +109,7 @@ CounterFamily& Registry::counter(const std::string& name, const std::string& hel
   return findOrAdd(counters_, name, help, std::move(labelNames));
 }
 
-GaugeFamily& Registry::gauge(const std::string& name, const std::string& help,
-                             std::vector<std::string> labelNames) {
+GaugeFamily& Registry::gauge(const std::string& name, const std::string& help, std::vector<std::string> labelNames) {
   std::lock_guard lock(mutex_);
   return findOrAdd(gauges_, name, help, std::move(labelNames));
 }

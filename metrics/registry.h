@@ -73,8 +73,7 @@ inline const std::vector<double> kLatencyBuckets{0.001, 0.0025, 0.005, 0.01, 0.0
 template <class Metric>
 class Family {
  public:
-  Family(std::string name, std::string help, std::vector<std::string> labelNames,
-         typename Metric::Options options = {})
+  Family(std::string name, std::string help, std::vector<std::string> labelNames, typename Metric::Options options = {})
       : name_(std::move(name)),
         help_(std::move(help)),
         labelNames_(std::move(labelNames)),

@@ -1,8 +1,8 @@
 #include "relay/app.h"
 
-#include <csignal>
-
 #include <spdlog/spdlog.h>
+
+#include <csignal>
 
 namespace rtsedge {
 
@@ -26,26 +26,28 @@ App::App(Config config)
   uv_signal_init(loop_.raw(), sigterm_.get());
 }
 
-App::~App() { stop(); }
+App::~App() {
+  stop();
+}
 
 Status App::start() {
   if (config_.rtmp.enabled) {
-    auto rtmp = TcpServer::start(loop_, config_.rtmp.listen, config_.rtmp.maxConnections, rtmpMetrics_,
-                                 [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
-                                   return std::make_unique<rtmp::RtmpSession>(rtmpContext_, std::move(connection),
-                                                                              owner);
-                                 });
+    auto rtmp =
+        TcpServer::start(loop_, config_.rtmp.listen, config_.rtmp.maxConnections, rtmpMetrics_,
+                         [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
+                           return std::make_unique<rtmp::RtmpSession>(rtmpContext_, std::move(connection), owner);
+                         });
     if (!rtmp) {
       return rtmp.error();
     }
     rtmp_ = std::move(*rtmp);
   }
   if (config_.http.enabled) {
-    auto http = TcpServer::start(loop_, config_.http.listen, config_.http.maxConnections, httpMetrics_,
-                                 [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
-                                   return std::make_unique<http::HttpSession>(httpContext_, std::move(connection),
-                                                                              owner);
-                                 });
+    auto http =
+        TcpServer::start(loop_, config_.http.listen, config_.http.maxConnections, httpMetrics_,
+                         [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
+                           return std::make_unique<http::HttpSession>(httpContext_, std::move(connection), owner);
+                         });
     if (!http) {
       return http.error();
     }
@@ -58,7 +60,9 @@ Status App::start() {
   return Status::ok();
 }
 
-void App::run() { loop_.run(); }
+void App::run() {
+  loop_.run();
+}
 
 void App::onSignal(uv_signal_t* handle, int signal) {
   if (auto* self = uv::ownerOf<App>(handle)) {

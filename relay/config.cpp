@@ -1,5 +1,9 @@
 #include "relay/config.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -11,10 +15,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
 
 #include "relay/config_values.h"
 
@@ -37,8 +37,7 @@ std::string located(std::string_view source, const YAML::Mark& mark, std::string
   return fmt::format("{}:{}:{}: {}", source, mark.line + 1, mark.column + 1, message);
 }
 
-[[noreturn]] void fail(std::string_view source, const YAML::Node& at, std::string_view path,
-                       std::string_view problem) {
+[[noreturn]] void fail(std::string_view source, const YAML::Node& at, std::string_view path, std::string_view problem) {
   YAML::Mark mark = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
   throw ConfigError{located(source, mark, path.empty() ? std::string(problem) : fmt::format("{}: {}", path, problem))};
 }
@@ -292,6 +291,8 @@ Result<Config> loadConfigFile(const std::string& path) {
   return parseConfig(text, path);
 }
 
-Result<Config> loadEmbeddedDefaultConfig() { return parseConfig(embeddedDefaultConfig(), "<embedded default>"); }
+Result<Config> loadEmbeddedDefaultConfig() {
+  return parseConfig(embeddedDefaultConfig(), "<embedded default>");
+}
 
 }  // namespace rtsedge

@@ -21,10 +21,10 @@ struct LogSettings {
 struct RtmpSettings {
   bool enabled = true;
   ListenAddress listen{"0.0.0.0", 1935};
-  uint32_t chunkSize = 4096;               // outgoing chunk size, 128..65536
+  uint32_t chunkSize = 4096;                  // outgoing chunk size, 128..65536
   uint32_t maxMessageSize = 8 * 1024 * 1024;  // largest incoming message, 1 KiB..64 MiB
-  Millis handshakeTimeout{5000};           // connect to publish/play
-  Millis idleTimeout{30000};               // nothing received from a non-playing session
+  Millis handshakeTimeout{5000};              // connect to publish/play
+  Millis idleTimeout{30000};                  // nothing received from a non-playing session
   uint32_t windowAckSize = 2500000;
   uint32_t maxConnections = 10000;  // past it new connections are closed at once
 };
@@ -32,13 +32,13 @@ struct RtmpSettings {
 struct HttpSettings {
   bool enabled = true;
   ListenAddress listen{"0.0.0.0", 8080};
-  uint64_t maxRequestLine = 8 * 1024;   // 414 past it
-  uint64_t maxHeaderSize = 16 * 1024;   // 431 past it
-  uint64_t maxBodySize = 1024 * 1024;   // 413 past it
-  Millis requestTimeout{10000};         // a started request must be complete by then (slowloris)
-  Millis keepaliveTimeout{60000};       // an idle keep-alive connection is closed after it
-  uint32_t maxConnections = 10000;      // past it new connections are closed at once
-  Millis playWait{3000};                // how long a play of an absent stream waits before 404
+  uint64_t maxRequestLine = 8 * 1024;  // 414 past it
+  uint64_t maxHeaderSize = 16 * 1024;  // 431 past it
+  uint64_t maxBodySize = 1024 * 1024;  // 413 past it
+  Millis requestTimeout{10000};        // a started request must be complete by then (slowloris)
+  Millis keepaliveTimeout{60000};      // an idle keep-alive connection is closed after it
+  uint32_t maxConnections = 10000;     // past it new connections are closed at once
+  Millis playWait{3000};               // how long a play of an absent stream waits before 404
 };
 
 enum class DuplicatePublish { kReject, kReplace };

@@ -1,14 +1,13 @@
 #include "relay/config_values.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace rtsedge {
 
@@ -23,9 +22,13 @@ struct Unit {
 constexpr std::array<Unit, 4> kDurationUnits{{{"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}}};
 constexpr std::array<Unit, 4> kSizeUnits{{{"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"", 1}}};
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+char upper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
 
 // "16MiB" -> {"16", "MiB"}.
 std::pair<std::string_view, std::string_view> splitDigits(std::string_view text) {
@@ -80,8 +83,7 @@ struct HostPort {
 
 // "[::1]:80" -> {"::1", "80", true}; "1.2.3.4:80" -> {"1.2.3.4", "80", false}.
 Result<HostPort> splitHostPort(std::string_view text) {
-  const std::string noPort =
-      fmt::format("{:?} has no port (expected host:port, e.g. 0.0.0.0:1935 or [::]:1935)", text);
+  const std::string noPort = fmt::format("{:?} has no port (expected host:port, e.g. 0.0.0.0:1935 or [::]:1935)", text);
   if (text.starts_with('[')) {
     size_t close = text.find(']');
     if (close == std::string_view::npos) {
@@ -107,8 +109,8 @@ Result<HostPort> splitHostPort(std::string_view text) {
 Result<Millis> parseDuration(std::string_view text) {
   auto [digits, unitName] = splitDigits(text);
   if (!digits.empty() && unitName.empty()) {
-    return Error(fmt::format("{:?} is not a duration: it needs a unit ({}ms, {}s, {}m or {}h)", text, digits,
-                             digits, digits, digits));
+    return Error(fmt::format("{:?} is not a duration: it needs a unit ({}ms, {}s, {}m or {}h)", text, digits, digits,
+                             digits, digits));
   }
   const Unit* unit = findUnit(unitName, kDurationUnits);
   if (digits.empty() || unit == nullptr) {
@@ -208,7 +210,9 @@ std::string formatDuration(Millis duration) {
   return formatIn(static_cast<uint64_t>(duration.count()), kDurationUnits);
 }
 
-std::string formatSize(uint64_t bytes) { return bytes == 0 ? "0" : formatIn(bytes, kSizeUnits); }
+std::string formatSize(uint64_t bytes) {
+  return bytes == 0 ? "0" : formatIn(bytes, kSizeUnits);
+}
 
 std::string formatListenAddress(const ListenAddress& address) {
   if (address.host.find(':') != std::string::npos) {

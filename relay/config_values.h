@@ -39,7 +39,7 @@ Result<ListenAddress> parseListenAddress(std::string_view text);
 Result<size_t> parseChoice(std::string_view text, std::span<const std::string_view> names);
 
 // spdlog's level names, least severe first.
-inline constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info", "warn",
+inline constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warn",
                                                             "error", "critical", "off"};
 Result<std::string> parseLogLevel(std::string_view text);
 

@@ -4,7 +4,9 @@
 
 namespace rtsedge {
 
-void EgressQueue::pushControl(Bytes bytes) { entries_.push_back({std::move(bytes), clock_.now(), true}); }
+void EgressQueue::pushControl(Bytes bytes) {
+  entries_.push_back({std::move(bytes), clock_.now(), true});
+}
 
 EgressQueue::Push EgressQueue::pushFrame(Bytes bytes, bool syncPoint, SteadyTime arrival) {
   SteadyTime now = clock_.now();

@@ -23,7 +23,9 @@ bool EgressSubscriber::wanted(TrackKind kind) const {
   return filter_.data;
 }
 
-void EgressSubscriber::onMetadata(const Bytes& amf0) { pendingMetadata_ = amf0; }
+void EgressSubscriber::onMetadata(const Bytes& amf0) {
+  pendingMetadata_ = amf0;
+}
 
 void EgressSubscriber::onTrackConfig(const TrackConfigPtr& config) {
   if (!wanted(config->kind)) {
@@ -65,15 +67,10 @@ void EgressSubscriber::onFrame(const FramePtr& frame) {
                    : frame->kind == TrackKind::kAudio ? !hasVideo_
                                                       : false;
   switch (queue_.pushFrame(std::move(bytes), syncPoint, frame->arrival)) {
-    case EgressQueue::Push::kOverflow:
-      listener_.onEgressOverflow();
-      return;
-    case EgressQueue::Push::kSkipped:
-      listener_.onEgressSkipped();
-      break;
+    case EgressQueue::Push::kOverflow: listener_.onEgressOverflow(); return;
+    case EgressQueue::Push::kSkipped: listener_.onEgressSkipped(); break;
     case EgressQueue::Push::kQueued:
-    case EgressQueue::Push::kDropped:
-      break;
+    case EgressQueue::Push::kDropped: break;
   }
   listener_.onEgressOutput();
 }
@@ -83,7 +80,9 @@ void EgressSubscriber::onSourceLost() {
   hasVideo_ = false;
 }
 
-void EgressSubscriber::onSourceRestored() { queue_.requireSyncPoint(); }
+void EgressSubscriber::onSourceRestored() {
+  queue_.requireSyncPoint();
+}
 
 void EgressSubscriber::onStreamEnded() {
   stream_ = nullptr;  // the stream detached us already

@@ -1,14 +1,15 @@
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <optional>
 #include <string>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include "relay/app.h"
 #include "relay/config.h"
+#include "relay/config_values.h"
 #include "relay/version.h"
 
 namespace {
@@ -81,21 +82,20 @@ int main(int argc, char** argv) {
     std::cout << *options.checkFile << ": ok\n";
     return 0;
   }
-  auto config = options.configFile ? rtsedge::loadConfigFile(*options.configFile)
-                                   : rtsedge::loadEmbeddedDefaultConfig();
+  auto config =
+      options.configFile ? rtsedge::loadConfigFile(*options.configFile) : rtsedge::loadEmbeddedDefaultConfig();
   if (!config) {
     std::cerr << "rtsedge: " << config.error().message() << "\n";
     return 1;
   }
-  std::string level = options.logLevel.value_or(config->log.level);
-  auto parsedLevel = spdlog::level::from_str(level);
-  if (parsedLevel == spdlog::level::off && level != "off") {
-    std::cerr << "rtsedge: --log-level: unknown level \"" << level << "\"\n";
+  auto level = rtsedge::parseLogLevel(options.logLevel.value_or(config->log.level));
+  if (!level) {
+    std::cerr << "rtsedge: --log-level: " << level.error().message() << "\n";
     return 2;
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("rtsedge"));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_level(parsedLevel);
+  spdlog::set_level(spdlog::level::from_str(*level));
 
   rtsedge::App app(std::move(*config));
   if (auto status = app.start(); !status) {

@@ -31,8 +31,7 @@ MediaFrame::MediaFrame(const MediaFrame& other)
       arrival(other.arrival),
       capture(other.capture) {}
 
-Bytes MediaFrame::serialized(EgressFormat format,
-                             const std::function<Bytes(const MediaFrame&)>& build) const {
+Bytes MediaFrame::serialized(EgressFormat format, const std::function<Bytes(const MediaFrame&)>& build) const {
   auto& slot = serialized_[static_cast<size_t>(format)];
   if (auto cached = slot.load(std::memory_order_acquire)) {
     return *cached;

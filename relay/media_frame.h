@@ -70,8 +70,8 @@ struct MediaFrame {
   // H.264/H.265: length-prefixed NAL units (4-byte lengths); AAC: raw frame;
   // Opus: packet; data: AMF0 body.
   Bytes payload;
-  TrackConfigPtr config;  // the decoder configuration this frame decodes with
-  SteadyTime arrival{};   // last byte read on this node
+  TrackConfigPtr config;            // the decoder configuration this frame decodes with
+  SteadyTime arrival{};             // last byte read on this node
   std::optional<WallTime> capture;  // publisher's capture time, when it stamped one
 
   // Mux once, write many: the first egress session of a format serializes the frame
@@ -83,8 +83,7 @@ struct MediaFrame {
   MediaFrame& operator=(const MediaFrame&) = delete;
 
  private:
-  mutable std::array<std::atomic<std::shared_ptr<const Bytes>>, static_cast<size_t>(EgressFormat::kCount)>
-      serialized_;
+  mutable std::array<std::atomic<std::shared_ptr<const Bytes>>, static_cast<size_t>(EgressFormat::kCount)> serialized_;
 };
 using FramePtr = std::shared_ptr<const MediaFrame>;
 

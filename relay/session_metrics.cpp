@@ -12,9 +12,10 @@ SessionMetrics::SessionMetrics(metrics::Registry& registry, std::string protocol
                                "Times a viewer fell past the soft queue bound and skipped to the next keyframe.",
                                {"protocol"})
                       .labels({protocol})),
-      bytesReceived(
-          registry.counter("rtsedge_received_bytes_total", "Bytes received, by protocol.", {"protocol"}).labels({protocol})),
-      bytesSent(registry.counter("rtsedge_sent_bytes_total", "Bytes sent, by protocol.", {"protocol"}).labels({protocol})),
+      bytesReceived(registry.counter("rtsedge_received_bytes_total", "Bytes received, by protocol.", {"protocol"})
+                        .labels({protocol})),
+      bytesSent(
+          registry.counter("rtsedge_sent_bytes_total", "Bytes sent, by protocol.", {"protocol"}).labels({protocol})),
       firstFrame(registry
                      .histogram("rtsedge_first_frame_seconds",
                                 "Play request accepted to the first keyframe handed to the socket.", {"protocol"},

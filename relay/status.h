@@ -14,9 +14,7 @@ class Error {
   explicit Error(std::string message) : message_(std::move(message)) {}
 
   const std::string& message() const { return message_; }
-  Error wrap(std::string_view context) const {
-    return Error(std::string(context) + ": " + message_);
-  }
+  Error wrap(std::string_view context) const { return Error(std::string(context) + ": " + message_); }
 
  private:
   std::string message_;

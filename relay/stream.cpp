@@ -1,8 +1,8 @@
 #include "relay/stream.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace rtsedge {
 
@@ -136,8 +136,8 @@ void Stream::unsubscribe(Subscriber& subscriber) {
 }
 
 size_t Stream::subscriberCount() const {
-  return static_cast<size_t>(std::count_if(subscribers_.begin(), subscribers_.end(),
-                                           [](const Subscriber* s) { return s != nullptr; }));
+  return static_cast<size_t>(
+      std::count_if(subscribers_.begin(), subscribers_.end(), [](const Subscriber* s) { return s != nullptr; }));
 }
 
 void Stream::tick() {

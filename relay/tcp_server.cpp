@@ -1,16 +1,18 @@
 #include "relay/tcp_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <vector>
 
-#include <spdlog/spdlog.h>
+#include "relay/config_values.h"
 
 namespace rtsedge {
 
 TcpServer::TcpServer(uv::Loop& loop, size_t maxConnections, SessionMetrics& metrics, Factory factory)
     : loop_(loop), maxConnections_(maxConnections), metrics_(metrics), factory_(std::move(factory)) {}
 
-Result<std::unique_ptr<TcpServer>> TcpServer::start(uv::Loop& loop, const ListenAddress& address,
-                                                    size_t maxConnections, SessionMetrics& metrics, Factory factory) {
+Result<std::unique_ptr<TcpServer>> TcpServer::start(uv::Loop& loop, const ListenAddress& address, size_t maxConnections,
+                                                    SessionMetrics& metrics, Factory factory) {
   std::unique_ptr<TcpServer> server(new TcpServer(loop, maxConnections, metrics, std::move(factory)));
   auto listener =
       uv::TcpListener::listen(loop, address.host, address.port, static_cast<uv::TcpListener::Listener&>(*server));
@@ -18,11 +20,13 @@ Result<std::unique_ptr<TcpServer>> TcpServer::start(uv::Loop& loop, const Listen
     return listener.error().wrap(metrics.protocol);
   }
   server->listener_ = std::move(*listener);
-  spdlog::info("{} listening on {}:{}", metrics.protocol, address.host, server->port());
+  spdlog::info("{} listening on {}", metrics.protocol, formatListenAddress({address.host, server->port()}));
   return server;
 }
 
-TcpServer::~TcpServer() { shutdown(); }
+TcpServer::~TcpServer() {
+  shutdown();
+}
 
 void TcpServer::shutdown() {
   if (listener_) {

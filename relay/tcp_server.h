@@ -18,11 +18,10 @@ namespace rtsedge {
 // the protocol's session. Closed sessions are destroyed on the next loop turn.
 class TcpServer final : private uv::TcpListener::Listener, private TcpSession::Listener {
  public:
-  using Factory =
-      std::function<std::unique_ptr<TcpSession>(std::unique_ptr<uv::TcpConnection>, TcpSession::Listener&)>;
+  using Factory = std::function<std::unique_ptr<TcpSession>(std::unique_ptr<uv::TcpConnection>, TcpSession::Listener&)>;
 
-  static Result<std::unique_ptr<TcpServer>> start(uv::Loop& loop, const ListenAddress& address,
-                                                  size_t maxConnections, SessionMetrics& metrics, Factory factory);
+  static Result<std::unique_ptr<TcpServer>> start(uv::Loop& loop, const ListenAddress& address, size_t maxConnections,
+                                                  SessionMetrics& metrics, Factory factory);
   ~TcpServer();
 
   uint16_t port() const { return listener_->port(); }

@@ -95,8 +95,7 @@ void TcpSession::close(CloseReason reason, std::string_view detail) {
   }
   closed_ = true;
   bool expected = reason == CloseReason::kPeerClosed || reason == CloseReason::kShutdown ||
-                  reason == CloseReason::kStreamEnded || reason == CloseReason::kKicked ||
-                  reason == CloseReason::kIdle;
+                  reason == CloseReason::kStreamEnded || reason == CloseReason::kKicked || reason == CloseReason::kIdle;
   // Requests and short visits without a role are routine: only their trouble is worth a line.
   auto level = role_ == "none" && expected ? spdlog::level::debug
                : expected                  ? spdlog::level::info

@@ -51,12 +51,10 @@ Result<AacConfig> parseAudioSpecificConfig(std::span<const uint8_t> asc) {
   if (!reader.ok() || config.objectType == 0) {
     return Error("AAC config: truncated or object type 0");
   }
-  const bool channelsKnown =
-      config.channelConfiguration == 0 || (config.channelConfiguration < kChannelCounts.size() &&
-                                           kChannelCounts[config.channelConfiguration] != 0);
+  const bool channelsKnown = config.channelConfiguration == 0 || (config.channelConfiguration < kChannelCounts.size() &&
+                                                                  kChannelCounts[config.channelConfiguration] != 0);
   if (!channelsKnown) {
-    return Error("AAC config: reserved channel configuration " +
-                 std::to_string(config.channelConfiguration));
+    return Error("AAC config: reserved channel configuration " + std::to_string(config.channelConfiguration));
   }
   config.channels = kChannelCounts[config.channelConfiguration];
   config.coreObjectType = config.objectType;

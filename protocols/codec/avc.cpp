@@ -27,8 +27,7 @@ Status readParameterSets(std::span<const uint8_t> data, size_t& offset, size_t c
     const size_t length = loadU16(data.data() + offset);
     offset += 2;
     if (length == 0 || data.size() - offset < length) {
-      return Error(std::string("AVC record: ") + what + " of " + std::to_string(length) +
-                   " bytes does not fit");
+      return Error(std::string("AVC record: ") + what + " of " + std::to_string(length) + " bytes does not fit");
     }
     out.push_back(data.subspan(offset, length));
     offset += length;
@@ -121,9 +120,8 @@ Status readGeometry(BitReader& reader, H264SpsInfo& info, bool separateColourPla
     return Error("H.264 SPS: truncated before the picture size");
   }
   const uint64_t fieldFactor = frameMbsOnly ? 1 : 2;
-  auto size =
-      croppedPictureSize(widthMbs * kMacroblockSize, heightMapUnits * kMacroblockSize * fieldFactor,
-                         separateColourPlane ? 0 : info.chromaFormatIdc, fieldFactor, crop);
+  auto size = croppedPictureSize(widthMbs * kMacroblockSize, heightMapUnits * kMacroblockSize * fieldFactor,
+                                 separateColourPlane ? 0 : info.chromaFormatIdc, fieldFactor, crop);
   if (!size) {
     return size.error().wrap("H.264 SPS");
   }
@@ -162,23 +160,21 @@ void readVuiTiming(BitReader& reader, H264SpsInfo& info) {
 
 }  // namespace
 
-Result<PictureSize> croppedPictureSize(uint64_t codedWidth, uint64_t codedHeight,
-                                       uint32_t chromaArrayType, uint64_t fieldFactor,
-                                       const CropWindow& crop) {
+Result<PictureSize> croppedPictureSize(uint64_t codedWidth, uint64_t codedHeight, uint32_t chromaArrayType,
+                                       uint64_t fieldFactor, const CropWindow& crop) {
   const uint64_t subWidthC = (chromaArrayType == 1 || chromaArrayType == 2) ? 2 : 1;
   const uint64_t subHeightC = chromaArrayType == 1 ? 2 : 1;
   // Each offset is at most 2^32 - 2 (ue(v)): the sums below cannot overflow 64 bits.
   const uint64_t cropX = subWidthC * (crop.left + crop.right);
   const uint64_t cropY = subHeightC * fieldFactor * (crop.top + crop.bottom);
   if (codedWidth > kMaxPictureDimension || codedHeight > kMaxPictureDimension) {
-    return Error("coded size " + std::to_string(codedWidth) + "x" + std::to_string(codedHeight) +
-                 " over the limit " + std::to_string(kMaxPictureDimension));
+    return Error("coded size " + std::to_string(codedWidth) + "x" + std::to_string(codedHeight) + " over the limit " +
+                 std::to_string(kMaxPictureDimension));
   }
   if (cropX >= codedWidth || cropY >= codedHeight) {
     return Error("crop window larger than the picture");
   }
-  return PictureSize{static_cast<uint32_t>(codedWidth - cropX),
-                     static_cast<uint32_t>(codedHeight - cropY)};
+  return PictureSize{static_cast<uint32_t>(codedWidth - cropX), static_cast<uint32_t>(codedHeight - cropY)};
 }
 
 Result<AvcConfig> parseAvcDecoderConfigurationRecord(std::span<const uint8_t> record) {
@@ -198,8 +194,7 @@ Result<AvcConfig> parseAvcDecoderConfigurationRecord(std::span<const uint8_t> re
     return Error("AVC record: NAL length size 3");
   }
   size_t offset = kAvcRecordHeaderSize;
-  if (auto status = readParameterSets(record, offset, record[5] & 0x1F, config.sps, "SPS");
-      !status) {
+  if (auto status = readParameterSets(record, offset, record[5] & 0x1F, config.sps, "SPS"); !status) {
     return status.error();
   }
   if (offset >= record.size()) {

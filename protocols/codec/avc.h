@@ -24,9 +24,8 @@ struct PictureSize {
   uint32_t height = 0;
 };
 // fieldFactor: 2 for an H.264 SPS without frame_mbs_only_flag (offsets count field rows), else 1.
-Result<PictureSize> croppedPictureSize(uint64_t codedWidth, uint64_t codedHeight,
-                                       uint32_t chromaArrayType, uint64_t fieldFactor,
-                                       const CropWindow& crop);
+Result<PictureSize> croppedPictureSize(uint64_t codedWidth, uint64_t codedHeight, uint32_t chromaArrayType,
+                                       uint64_t fieldFactor, const CropWindow& crop);
 
 // AVCDecoderConfigurationRecord (ISO/IEC 14496-15 5.3.3.1). The parameter set spans point
 // into the record passed in: they live as long as its bytes.

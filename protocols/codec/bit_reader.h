@@ -16,8 +16,7 @@ class BitReader {
  public:
   enum class Mode { kRaw, kRbsp };
 
-  explicit BitReader(std::span<const uint8_t> data, Mode mode = Mode::kRaw)
-      : data_(data), mode_(mode) {}
+  explicit BitReader(std::span<const uint8_t> data, Mode mode = Mode::kRaw) : data_(data), mode_(mode) {}
 
   uint32_t readBits(unsigned count);  // count <= 32
   bool readFlag() { return readBits(1) != 0; }

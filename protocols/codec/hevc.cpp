@@ -101,8 +101,7 @@ Result<HevcConfig> parseHevcDecoderConfigurationRecord(std::span<const uint8_t> 
   }
   const size_t arrayCount = record[22];
   if (arrayCount > kMaxHevcNalArrays) {
-    return Error("HEVC record: " + std::to_string(arrayCount) + " arrays, limit " +
-                 std::to_string(kMaxHevcNalArrays));
+    return Error("HEVC record: " + std::to_string(arrayCount) + " arrays, limit " + std::to_string(kMaxHevcNalArrays));
   }
   size_t offset = kHevcRecordHeaderSize;
   config.arrays.resize(arrayCount);
@@ -144,8 +143,7 @@ Result<H265SpsInfo> parseH265Sps(std::span<const uint8_t> nalUnit) {
   if (!reader.ok()) {
     return Error("H.265 SPS: truncated before the picture size");
   }
-  auto size =
-      croppedPictureSize(width, height, separateColourPlane ? 0 : chromaFormatIdc, 1, window);
+  auto size = croppedPictureSize(width, height, separateColourPlane ? 0 : chromaFormatIdc, 1, window);
   if (!size) {
     return size.error().wrap("H.265 SPS");
   }

@@ -56,15 +56,13 @@ constexpr std::array<FourCc, 4> kFourCcs = {{
 }};
 
 const FourCc* findFourCc(Codec codec) {
-  auto it = std::find_if(kFourCcs.begin(), kFourCcs.end(),
-                         [&](const FourCc& f) { return f.codec == codec; });
+  auto it = std::find_if(kFourCcs.begin(), kFourCcs.end(), [&](const FourCc& f) { return f.codec == codec; });
   return it == kFourCcs.end() ? nullptr : &*it;
 }
 
 Codec codecOfFourCc(const uint8_t* p) {
-  auto it = std::find_if(kFourCcs.begin(), kFourCcs.end(), [&](const FourCc& f) {
-    return std::equal(f.code.begin(), f.code.end(), p);
-  });
+  auto it = std::find_if(kFourCcs.begin(), kFourCcs.end(),
+                         [&](const FourCc& f) { return std::equal(f.code.begin(), f.code.end(), p); });
   return it == kFourCcs.end() ? Codec::kUnknown : it->codec;
 }
 
@@ -143,18 +141,14 @@ Result<VideoTag> parseLegacyVideo(const Bytes& body) {
   tag.keyframe = frameType == kFrameTypeKey;
   switch (body[1]) {
     case kAvcSequenceHeader:
-      return configTag(std::move(tag), body.slice(kLegacyHeaderSize),
-                       codecId == kCodecIdLegacyHevc);
+      return configTag(std::move(tag), body.slice(kLegacyHeaderSize), codecId == kCodecIdLegacyHevc);
     case kAvcNalu:
       tag.kind = VideoTag::Kind::kFrame;
       tag.compositionTimeMs = loadSi24(body.data() + 2);
       tag.payload = body.slice(kLegacyHeaderSize);
       return tag;
-    case kAvcEndOfSequence:
-      tag.kind = VideoTag::Kind::kEndOfSequence;
-      return tag;
-    default:
-      return ignored<VideoTag>("AVCPacketType " + std::to_string(body[1]));
+    case kAvcEndOfSequence: tag.kind = VideoTag::Kind::kEndOfSequence; return tag;
+    default: return ignored<VideoTag>("AVCPacketType " + std::to_string(body[1]));
   }
 }
 
@@ -169,8 +163,7 @@ Result<VideoTag> parseExVideo(const Bytes& body) {
     return ignored<VideoTag>("unsupported Enhanced RTMP packet type " + std::to_string(packetType));
   }
   if (body.size() < kExHeaderSize) {
-    return Error("enhanced video tag: " + std::to_string(body.size()) +
-                 " bytes, the header needs 5");
+    return Error("enhanced video tag: " + std::to_string(body.size()) + " bytes, the header needs 5");
   }
   VideoTag tag;
   tag.codec = codecOfFourCc(body.data() + 1);
@@ -180,13 +173,11 @@ Result<VideoTag> parseExVideo(const Bytes& body) {
   tag.keyframe = frameType == kFrameTypeKey;
   const bool hasCompositionTime = tag.codec == Codec::kH264 || tag.codec == Codec::kH265;
   switch (packetType) {
-    case kSequenceStart:
-      return configTag(std::move(tag), body.slice(kExHeaderSize), false);
+    case kSequenceStart: return configTag(std::move(tag), body.slice(kExHeaderSize), false);
     case kCodedFrames:
       if (hasCompositionTime) {
         if (body.size() < kExHeaderSize + kCompositionTimeSize) {
-          return Error("enhanced video tag: " + std::to_string(body.size()) +
-                       " bytes, CodedFrames needs 8");
+          return Error("enhanced video tag: " + std::to_string(body.size()) + " bytes, CodedFrames needs 8");
         }
         tag.compositionTimeMs = loadSi24(body.data() + kExHeaderSize);
       }
@@ -197,16 +188,15 @@ Result<VideoTag> parseExVideo(const Bytes& body) {
       tag.kind = VideoTag::Kind::kFrame;
       tag.payload = body.slice(kExHeaderSize);
       return tag;
-    case kSequenceEnd:
-      tag.kind = VideoTag::Kind::kEndOfSequence;
-      return tag;
+    case kSequenceEnd: tag.kind = VideoTag::Kind::kEndOfSequence; return tag;
     default:  // kMetadata, kMpeg2TsSequenceStart
-      return ignored<VideoTag>("Enhanced RTMP packet type " + std::to_string(packetType) +
-                               " not relayed");
+      return ignored<VideoTag>("Enhanced RTMP packet type " + std::to_string(packetType) + " not relayed");
   }
 }
 
-void put(TagHeader& header, uint8_t byte) { header.bytes[header.size++] = byte; }
+void put(TagHeader& header, uint8_t byte) {
+  header.bytes[header.size++] = byte;
+}
 
 void putSi24(TagHeader& header, int32_t value) {
   const auto bits = static_cast<uint32_t>(value);
@@ -223,14 +213,12 @@ int32_t compositionTimeMs(const MediaFrame& frame) {
 
 enum class VideoPacket { kConfig, kFrame };
 
-TagHeader videoHeader(Codec codec, bool legacyHevc, bool keyframe, VideoPacket packet,
-                      int32_t compositionTime) {
+TagHeader videoHeader(Codec codec, bool legacyHevc, bool keyframe, VideoPacket packet, int32_t compositionTime) {
   TagHeader header;
   const uint8_t frameType = keyframe ? kFrameTypeKey : kFrameTypeInter;
   const bool isConfig = packet == VideoPacket::kConfig;
   if (codec == Codec::kH264 || (codec == Codec::kH265 && legacyHevc)) {
-    put(header, static_cast<uint8_t>((frameType << 4) |
-                                     (codec == Codec::kH264 ? kCodecIdAvc : kCodecIdLegacyHevc)));
+    put(header, static_cast<uint8_t>((frameType << 4) | (codec == Codec::kH264 ? kCodecIdAvc : kCodecIdLegacyHevc)));
     put(header, isConfig ? kAvcSequenceHeader : kAvcNalu);
     putSi24(header, isConfig ? 0 : compositionTime);
     return header;
@@ -328,8 +316,7 @@ TrackConfigPtr implicitAudioConfig(Codec codec, uint8_t soundByte) {
     case 14:  // MP3 8 kHz
       config->sampleRate = 8000;
       break;
-    default:
-      config->sampleRate = kRates[(soundByte >> 2) & 0x03];
+    default: config->sampleRate = kRates[(soundByte >> 2) & 0x03];
   }
   return config;
 }
@@ -342,17 +329,14 @@ bool isFlvMediaCodec(Codec codec) {
     case Codec::kVp9:
     case Codec::kAac:
     case Codec::kMp3:
-    case Codec::kFlvLegacyAudio:
-      return true;
-    default:
-      return false;
+    case Codec::kFlvLegacyAudio: return true;
+    default: return false;
   }
 }
 
 TagHeader videoFrameHeader(const MediaFrame& frame) {
   const bool legacyHevc = frame.config != nullptr && frame.config->flvLegacyHevc;
-  return videoHeader(frame.codec, legacyHevc, frame.keyframe, VideoPacket::kFrame,
-                     compositionTimeMs(frame));
+  return videoHeader(frame.codec, legacyHevc, frame.keyframe, VideoPacket::kFrame, compositionTimeMs(frame));
 }
 
 TagHeader audioFrameHeader(const MediaFrame& frame) {
@@ -363,21 +347,15 @@ TagHeader audioFrameHeader(const MediaFrame& frame) {
       put(header, kAacSoundByte);
       put(header, kAacRaw);
       break;
-    case Codec::kMp3:
-      put(header, static_cast<uint8_t>((kSoundFormatMp3 << 4) | (soundByte & 0x0F)));
-      break;
-    case Codec::kFlvLegacyAudio:
-      put(header, soundByte);
-      break;
-    default:
-      break;
+    case Codec::kMp3: put(header, static_cast<uint8_t>((kSoundFormatMp3 << 4) | (soundByte & 0x0F))); break;
+    case Codec::kFlvLegacyAudio: put(header, soundByte); break;
+    default: break;
   }
   return header;
 }
 
 Bytes videoConfigBody(const TrackConfig& config) {
-  const TagHeader header =
-      videoHeader(config.codec, config.flvLegacyHevc, true, VideoPacket::kConfig, 0);
+  const TagHeader header = videoHeader(config.codec, config.flvLegacyHevc, true, VideoPacket::kConfig, 0);
   if (header.size == 0) {
     return {};
   }

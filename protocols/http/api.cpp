@@ -1,10 +1,10 @@
 #include "protocols/http/api.h"
 
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "metrics/process_metrics.h"
+#include "relay/config_values.h"
 #include "relay/version.h"
 
 namespace rtsedge::http {
@@ -68,8 +68,8 @@ HttpResponse Api::handle(const HttpRequest& request) {
                   : HttpResponse{503, "text/plain; charset=utf-8", "starting\n", {}};
   }
   if (path == "/metrics" && read) {
-    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                        registry_.exposition() + metrics::processMetrics(), {}};
+    return HttpResponse{
+        200, "text/plain; version=0.0.4; charset=utf-8", registry_.exposition() + metrics::processMetrics(), {}};
   }
   if (path == "/api/v1/server" && read) {
     return server();
@@ -101,10 +101,8 @@ HttpResponse Api::server() {
                                 {"clients", clients_.all().size()},
                                 {"config",
                                  {{"source", config_.source},
-                                  {"rtmp", config_.rtmp.enabled ? config_.rtmp.listen.host + ":" +
-                                                                      std::to_string(config_.rtmp.listen.port)
-                                                                : "off"},
-                                  {"http", config_.http.listen.host + ":" + std::to_string(config_.http.listen.port)}}}});
+                                  {"rtmp", config_.rtmp.enabled ? formatListenAddress(config_.rtmp.listen) : "off"},
+                                  {"http", config_.http.enabled ? formatListenAddress(config_.http.listen) : "off"}}}});
 }
 
 HttpResponse Api::streams() {
@@ -131,7 +129,9 @@ nlohmann::json Api::streamJson(Stream& stream) {
       continue;
     }
     if (info.role == "publisher") {
-      source = json{{"client", info.id}, {"protocol", info.protocol}, {"remote", info.remote},
+      source = json{{"client", info.id},
+                    {"protocol", info.protocol},
+                    {"remote", info.remote},
                     {"seconds", secondsSince(info.since, now)}};
     } else if (info.role == "player") {
       viewers["total"] = viewers["total"].get<int>() + 1;
@@ -148,16 +148,16 @@ nlohmann::json Api::streamJson(Stream& stream) {
   }
   StreamStats& stats = s->stats();
   return json{{"key", key},
-                                {"live", s->hasSource()},
-                                {"source", source},
-                                {"tracks", tracks},
-                                {"frames", stats.frames()},
-                                {"ingest_bytes", stats.bytes()},
-                                {"ingest_kbps", stats.bitrate(now) / 1000},
-                                {"keyframe_interval_ms", stats.keyframeIntervalUs() / 1000},
-                                {"gop_cache", {{"frames", s->gopCache().frames().size()}, {"bytes", s->gopCache().bytes()}}},
-                                {"viewers", viewers},
-                                {"egress_bytes", egressBytes}};
+              {"live", s->hasSource()},
+              {"source", source},
+              {"tracks", tracks},
+              {"frames", stats.frames()},
+              {"ingest_bytes", stats.bytes()},
+              {"ingest_kbps", stats.bitrate(now) / 1000},
+              {"keyframe_interval_ms", stats.keyframeIntervalUs() / 1000},
+              {"gop_cache", {{"frames", s->gopCache().frames().size()}, {"bytes", s->gopCache().bytes()}}},
+              {"viewers", viewers},
+              {"egress_bytes", egressBytes}};
 }
 
 HttpResponse Api::clients(const HttpRequest& request) {

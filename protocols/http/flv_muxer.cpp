@@ -6,7 +6,9 @@
 
 namespace rtsedge::http {
 
-Bytes FlvMuxer::frameBody(const Bytes& body) const { return chunked_ ? chunkFrame(body.span()) : body; }
+Bytes FlvMuxer::frameBody(const Bytes& body) const {
+  return chunked_ ? chunkFrame(body.span()) : body;
+}
 
 Bytes FlvMuxer::metadata(const Bytes& amf0) {
   BytesBuilder tag(flv::kTagHeaderSize + amf0.size() + flv::kPreviousTagSize);

@@ -4,13 +4,16 @@
 
 #include "protocols/flv/flv_mux.h"
 #include "protocols/http/api.h"
+#include "relay/config_values.h"
 
 namespace rtsedge::http {
 
 namespace {
 constexpr Millis kStreamPollInterval{100};
 
-bool isFlvPath(const std::string& path) { return path.size() > 4 && path.ends_with(".flv"); }
+bool isFlvPath(const std::string& path) {
+  return path.size() > 4 && path.ends_with(".flv");
+}
 
 bool flag(const HttpRequest& request, std::string_view name) {
   auto value = request.queryParam(name);
@@ -27,11 +30,13 @@ HttpSession::HttpSession(HttpContext& context, std::unique_ptr<uv::TcpConnection
                          TcpSession::Listener& listener)
     : TcpSession(sessionContext(context), std::move(connection), listener),
       context_(context),
-      parser_(HttpLimits{context.settings.maxRequestLine, context.settings.maxHeaderSize,
-                         context.settings.maxBodySize}),
+      parser_(
+          HttpLimits{context.settings.maxRequestLine, context.settings.maxHeaderSize, context.settings.maxBodySize}),
       timer_(context.loop, [this] { onTimer(); }) {}
 
-HttpSession::~HttpSession() { onClose(); }
+HttpSession::~HttpSession() {
+  onClose();
+}
 
 void HttpSession::onClose() {
   subscriber_.reset();
@@ -54,12 +59,9 @@ void HttpSession::onTimer() {
         close(CloseReason::kIdle, "idle keep-alive connection");
       }
       break;
-    case Phase::kWaitingForStream:
-      checkStream();
-      break;
+    case Phase::kWaitingForStream: checkStream(); break;
     case Phase::kResponding:
-    case Phase::kStreaming:
-      break;
+    case Phase::kStreaming: break;
   }
 }
 
@@ -106,9 +108,12 @@ void HttpSession::nextRequest() {
   const HttpRequest& request = *current_;
   bool keepAlive = request.keepAlive;
   if (request.method == "OPTIONS") {
-    HttpResponse preflight{204, "", "", {{"Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS"},
-                                         {"Access-Control-Allow-Headers", "*"},
-                                         {"Access-Control-Max-Age", "86400"}}};
+    HttpResponse preflight{204,
+                           "",
+                           "",
+                           {{"Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS"},
+                            {"Access-Control-Allow-Headers", "*"},
+                            {"Access-Control-Max-Age", "86400"}}};
     respond(preflight, keepAlive);
   } else if (isFlvPath(request.path) && (request.method == "GET" || request.method == "HEAD")) {
     play();
@@ -123,8 +128,8 @@ void HttpSession::nextRequest() {
 void HttpSession::respond(const HttpResponse& response, bool keepAlive, CloseReason closeReason) {
   bool head = current_ && current_->method == "HEAD";
   phase_ = Phase::kResponding;
-  queue().pushControl(responseHead(HeadOptions{response.status, response.contentType, response.body.size(), false,
-                                              keepAlive, &response.headers}));
+  queue().pushControl(responseHead(
+      HeadOptions{response.status, response.contentType, response.body.size(), false, keepAlive, &response.headers}));
   if (!head && !response.body.empty()) {
     queue().pushControl(Bytes::copyOf(response.body));
   }
@@ -193,11 +198,13 @@ void HttpSession::startStreaming(Stream& stream) {
   flush();
 }
 
-void HttpSession::onEgressSkipped() { metrics().viewerSkips.inc(); }
+void HttpSession::onEgressSkipped() {
+  metrics().viewerSkips.inc();
+}
 
 void HttpSession::onEgressOverflow() {
-  close(CloseReason::kSlowViewer, fmt::format("a write was stuck for over {} ms",
-                                              context_.viewers.queueHardLimit.count()));
+  close(CloseReason::kSlowViewer,
+        fmt::format("a write was stuck for over {}", formatDuration(context_.viewers.queueHardLimit)));
 }
 
 void HttpSession::onEgressStreamEnded() {

@@ -14,8 +14,8 @@
 #include "relay/egress_queue.h"
 #include "relay/egress_subscriber.h"
 #include "relay/session.h"
-#include "relay/tcp_session.h"
 #include "relay/stream_key.h"
+#include "relay/tcp_session.h"
 #include "relay/uv/tcp.h"
 #include "relay/uv/timer.h"
 

@@ -8,7 +8,9 @@ namespace rtsedge::http {
 
 namespace {
 
-RequestParser& self(http_parser* parser) { return *static_cast<RequestParser*>(parser->data); }
+RequestParser& self(http_parser* parser) {
+  return *static_cast<RequestParser*>(parser->data);
+}
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') {

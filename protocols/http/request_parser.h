@@ -16,7 +16,7 @@ struct HttpRequest {
   std::string method;
   std::string target;  // as sent: path and query
   std::string path;
-  std::string query;  // without the '?'
+  std::string query;                                         // without the '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   int versionMajor = 1;

@@ -42,7 +42,9 @@ Bytes responseHead(const HeadOptions& options) {
   return Bytes::copyOf(head);
 }
 
-size_t chunkPrefixSize(size_t dataSize) { return fmt::formatted_size("{:x}\r\n", dataSize); }
+size_t chunkPrefixSize(size_t dataSize) {
+  return fmt::formatted_size("{:x}\r\n", dataSize);
+}
 
 Bytes chunkFrame(std::span<const uint8_t> data) {
   std::string prefix = fmt::format("{:x}\r\n", data.size());
@@ -53,6 +55,8 @@ Bytes chunkFrame(std::span<const uint8_t> data) {
   return out.freeze();
 }
 
-Bytes lastChunk() { return Bytes::copyOf(std::string_view("0\r\n\r\n")); }
+Bytes lastChunk() {
+  return Bytes::copyOf(std::string_view("0\r\n\r\n"));
+}
 
 }  // namespace rtsedge::http

@@ -1,10 +1,10 @@
 #include "protocols/rtmp/amf0.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace rtsedge::amf0 {
 
@@ -35,22 +35,14 @@ enum Marker : uint8_t {
 // and class-bound objects are nothing RTMP commands and metadata use.
 std::string_view markerName(uint8_t marker) {
   switch (marker) {
-    case kMovieClip:
-      return "movieclip";
-    case kReference:
-      return "reference";
-    case kObjectEnd:
-      return "object end outside an object";
-    case kRecordSet:
-      return "recordset";
-    case kXmlDocument:
-      return "XML document";
-    case kTypedObject:
-      return "typed object";
-    case kAvmPlus:
-      return "AVM+ switch to AMF3";
-    default:
-      return "unknown";
+    case kMovieClip: return "movieclip";
+    case kReference: return "reference";
+    case kObjectEnd: return "object end outside an object";
+    case kRecordSet: return "recordset";
+    case kXmlDocument: return "XML document";
+    case kTypedObject: return "typed object";
+    case kAvmPlus: return "AVM+ switch to AMF3";
+    default: return "unknown";
   }
 }
 
@@ -133,8 +125,7 @@ Result<Value> Decoder::value(int depth) {
       auto number = readDouble();
       return number ? Result<Value>(Value::number(*number)) : Result<Value>(number.error());
     }
-    case kDate:
-      return readDate();
+    case kDate: return readDate();
     case kBoolean:
       if (left() < 1) {
         return Error("truncated boolean");
@@ -145,18 +136,13 @@ Result<Value> Decoder::value(int depth) {
       auto text = readString(marker == kString ? 2 : 4);
       return text ? Result<Value>(Value::string(std::move(*text))) : Result<Value>(text.error());
     }
-    case kNull:
-      return Value::null();
+    case kNull: return Value::null();
     case kUndefined:
-    case kUnsupported:
-      return Value::undefined();
+    case kUnsupported: return Value::undefined();
     case kObject:
-    case kEcmaArray:
-      return readObject(marker, depth);
-    case kStrictArray:
-      return readStrictArray(depth);
-    default:
-      return Error(fmt::format("unsupported AMF0 marker 0x{:02x} ({})", marker, markerName(marker)));
+    case kEcmaArray: return readObject(marker, depth);
+    case kStrictArray: return readStrictArray(depth);
+    default: return Error(fmt::format("unsupported AMF0 marker 0x{:02x} ({})", marker, markerName(marker)));
   }
 }
 
@@ -248,8 +234,12 @@ Value Value::string(std::string value) {
   return v;
 }
 
-Value Value::null() { return Value(Type::kNull); }
-Value Value::undefined() { return Value(Type::kUndefined); }
+Value Value::null() {
+  return Value(Type::kNull);
+}
+Value Value::undefined() {
+  return Value(Type::kUndefined);
+}
 
 Value Value::object(std::vector<Property> properties) {
   Value v(Type::kObject);
@@ -275,7 +265,9 @@ Value Value::date(double milliseconds) {
   return v;
 }
 
-std::optional<double> Value::asNumber() const { return type_ == Type::kNumber ? std::optional(number_) : std::nullopt; }
+std::optional<double> Value::asNumber() const {
+  return type_ == Type::kNumber ? std::optional(number_) : std::nullopt;
+}
 
 std::optional<bool> Value::asBoolean() const {
   return type_ == Type::kBoolean ? std::optional(number_ != 0) : std::nullopt;
@@ -339,12 +331,8 @@ void encode(const Value& value, BytesBuilder& out) {
       out.appendByte(kObject);
       putProperties(value.properties(), out);
       break;
-    case Value::Type::kNull:
-      out.appendByte(kNull);
-      break;
-    case Value::Type::kUndefined:
-      out.appendByte(kUndefined);
-      break;
+    case Value::Type::kNull: out.appendByte(kNull); break;
+    case Value::Type::kUndefined: out.appendByte(kUndefined); break;
     case Value::Type::kEcmaArray:
       out.appendByte(kEcmaArray);
       out.appendU32(static_cast<uint32_t>(value.properties().size()));

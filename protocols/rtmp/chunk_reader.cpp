@@ -1,8 +1,8 @@
 #include "protocols/rtmp/chunk_reader.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace rtsedge::rtmp {
 

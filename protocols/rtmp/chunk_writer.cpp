@@ -9,7 +9,9 @@ namespace {
 constexpr uint32_t kExtendedTimestamp = 0xFFFFFF;
 constexpr uint32_t kControlChunkStream = 2;
 
-size_t basicHeaderSize(uint32_t chunkStreamId) { return chunkStreamId < 64 ? 1 : chunkStreamId < 320 ? 2 : 3; }
+size_t basicHeaderSize(uint32_t chunkStreamId) {
+  return chunkStreamId < 64 ? 1 : chunkStreamId < 320 ? 2 : 3;
+}
 
 void appendBasicHeader(BytesBuilder& out, uint8_t format, uint32_t id) {
   uint8_t high = static_cast<uint8_t>(format << 6);
@@ -84,9 +86,13 @@ void appendChunked(BytesBuilder& out, const MessageHeader& header,
   }
 }
 
-Bytes setChunkSizeMessage(uint32_t size) { return controlMessage(MessageType::kSetChunkSize, u32Body(size)); }
+Bytes setChunkSizeMessage(uint32_t size) {
+  return controlMessage(MessageType::kSetChunkSize, u32Body(size));
+}
 
-Bytes windowAckSizeMessage(uint32_t size) { return controlMessage(MessageType::kWindowAckSize, u32Body(size)); }
+Bytes windowAckSizeMessage(uint32_t size) {
+  return controlMessage(MessageType::kWindowAckSize, u32Body(size));
+}
 
 Bytes acknowledgementMessage(uint32_t sequence) {
   return controlMessage(MessageType::kAcknowledgement, u32Body(sequence));

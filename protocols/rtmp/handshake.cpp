@@ -1,15 +1,15 @@
 #include "protocols/rtmp/handshake.h"
 
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <optional>
 #include <string_view>
-
-#include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "relay/bytes.h"
 
@@ -78,7 +78,9 @@ std::optional<size_t> findDigestSchema(std::span<const uint8_t> block, const Key
 
 // The random bytes are padding, not secrets: if RAND_bytes ever failed, the zeros
 // left in place would still make a valid handshake.
-void fillRandom(std::span<uint8_t> out) { (void)RAND_bytes(out.data(), static_cast<int>(out.size())); }
+void fillRandom(std::span<uint8_t> out) {
+  (void)RAND_bytes(out.data(), static_cast<int>(out.size()));
+}
 
 void putU32(uint8_t* p, uint32_t value) {
   p[0] = static_cast<uint8_t>(value >> 24);

@@ -8,8 +8,7 @@ namespace rtsedge::rtmp {
 
 namespace {
 
-Bytes chunked(const MessageHeader& header, std::initializer_list<std::span<const uint8_t>> pieces,
-              uint32_t chunkSize) {
+Bytes chunked(const MessageHeader& header, std::initializer_list<std::span<const uint8_t>> pieces, uint32_t chunkSize) {
   size_t total = 0;
   for (auto piece : pieces) {
     total += piece.size();
@@ -25,8 +24,7 @@ MessageHeader headerFor(TrackKind kind, uint32_t timestamp) {
       return {kVideoChunkStream, timestamp, static_cast<uint8_t>(MessageType::kVideo), kMediaMessageStream};
     case TrackKind::kAudio:
       return {kAudioChunkStream, timestamp, static_cast<uint8_t>(MessageType::kAudio), kMediaMessageStream};
-    case TrackKind::kData:
-      break;
+    case TrackKind::kData: break;
   }
   return {kDataChunkStream, timestamp, static_cast<uint8_t>(MessageType::kDataAmf0), kMediaMessageStream};
 }
@@ -44,8 +42,7 @@ Bytes muxFrame(const MediaFrame& frame, uint32_t chunkSize) {
       flv::TagHeader tag = flv::audioFrameHeader(frame);
       return chunked(header, {tag.span(), frame.payload.span()}, chunkSize);
     }
-    case TrackKind::kData:
-      break;
+    case TrackKind::kData: break;
   }
   return chunked(header, {frame.payload.span()}, chunkSize);
 }

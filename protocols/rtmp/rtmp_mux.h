@@ -18,7 +18,9 @@ inline constexpr uint32_t kVideoChunkStream = 6;
 inline constexpr uint32_t kMediaMessageStream = 1;
 
 // RTMP carries 32-bit millisecond timestamps that wrap.
-inline uint32_t rtmpTimestamp(int64_t us) { return static_cast<uint32_t>(static_cast<uint64_t>(us / 1000)); }
+inline uint32_t rtmpTimestamp(int64_t us) {
+  return static_cast<uint32_t>(static_cast<uint64_t>(us / 1000));
+}
 
 // The whole chunked message for one frame: the FLV tag header for its codec, then
 // the payload, on the chunk stream of its track.

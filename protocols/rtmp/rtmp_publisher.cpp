@@ -45,14 +45,10 @@ Status RtmpPublisher::onMedia(const Message& message) {
     return Status::ok();
   }
   switch (static_cast<MessageType>(message.typeId)) {
-    case MessageType::kVideo:
-      return onVideo(message.payload, extendTimestamp(message.timestamp));
-    case MessageType::kAudio:
-      return onAudio(message.payload, extendTimestamp(message.timestamp));
-    case MessageType::kAggregate:
-      return onAggregate(message);
-    default:
-      return Status::ok();
+    case MessageType::kVideo: return onVideo(message.payload, extendTimestamp(message.timestamp));
+    case MessageType::kAudio: return onAudio(message.payload, extendTimestamp(message.timestamp));
+    case MessageType::kAggregate: return onAggregate(message);
+    default: return Status::ok();
   }
 }
 
@@ -70,14 +66,11 @@ Status RtmpPublisher::onVideo(const Bytes& body, int64_t dtsUs) {
       stream_->publishConfig(videoConfig_);
       break;
     case flv::VideoTag::Kind::kFrame:
-      publishFrame(TrackKind::kVideo, tag->codec, dtsUs, dtsUs + int64_t{tag->compositionTimeMs} * 1000,
-                   tag->keyframe, tag->payload, videoConfig_);
+      publishFrame(TrackKind::kVideo, tag->codec, dtsUs, dtsUs + int64_t{tag->compositionTimeMs} * 1000, tag->keyframe,
+                   tag->payload, videoConfig_);
       break;
-    case flv::VideoTag::Kind::kEndOfSequence:
-      break;
-    case flv::VideoTag::Kind::kIgnored:
-      spdlog::debug("rtmp: video message ignored: {}", tag->ignoredReason);
-      break;
+    case flv::VideoTag::Kind::kEndOfSequence: break;
+    case flv::VideoTag::Kind::kIgnored: spdlog::debug("rtmp: video message ignored: {}", tag->ignoredReason); break;
   }
   return Status::ok();
 }
@@ -105,9 +98,7 @@ Status RtmpPublisher::onAudio(const Bytes& body, int64_t dtsUs) {
       }
       publishFrame(TrackKind::kAudio, tag->codec, dtsUs, dtsUs, false, tag->payload, audioConfig_);
       break;
-    case flv::AudioTag::Kind::kIgnored:
-      spdlog::debug("rtmp: audio message ignored: {}", tag->ignoredReason);
-      break;
+    case flv::AudioTag::Kind::kIgnored: spdlog::debug("rtmp: audio message ignored: {}", tag->ignoredReason); break;
   }
   return Status::ok();
 }
@@ -136,7 +127,7 @@ Status RtmpPublisher::onAggregate(const Message& message) {
     }
     Bytes tag = body.slice(offset + kFlvTagHeaderSize, size);
     int64_t dtsUs = extendTimestamp(message.timestamp + (timestamp - base));
-    Status status = type == kFlvVideoTag ? onVideo(tag, dtsUs)
+    Status status = type == kFlvVideoTag   ? onVideo(tag, dtsUs)
                     : type == kFlvAudioTag ? onAudio(tag, dtsUs)
                                            : Status::ok();
     if (!status) {

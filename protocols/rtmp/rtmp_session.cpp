@@ -4,12 +4,11 @@
 
 #include "protocols/rtmp/chunk_writer.h"
 #include "protocols/rtmp/rtmp_mux.h"
+#include "relay/config_values.h"
 
 namespace rtsedge::rtmp {
 
 namespace {
-double seconds(Millis duration) { return static_cast<double>(duration.count()) / 1000.0; }
-
 TcpSession::Context sessionContext(const RtmpContext& context) {
   return {context.loop, context.clock, context.clients, context.metrics,
           EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}};
@@ -24,7 +23,9 @@ RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection
       muxer_(context.settings.chunkSize),
       timer_(context.loop, [this] { onTimer(); }) {}
 
-RtmpSession::~RtmpSession() { onClose(); }
+RtmpSession::~RtmpSession() {
+  onClose();
+}
 
 void RtmpSession::onClose() {
   stopRole();
@@ -41,10 +42,11 @@ void RtmpSession::start() {
 
 void RtmpSession::onTimer() {
   if (phase_ == Phase::kPublishing) {
-    close(CloseReason::kTimeout, fmt::format("idle: nothing received for {}s", seconds(context_.settings.idleTimeout)));
+    close(CloseReason::kTimeout,
+          fmt::format("idle: nothing received for {}", formatDuration(context_.settings.idleTimeout)));
   } else if (phase_ != Phase::kPlaying) {
     close(CloseReason::kTimeout,
-          fmt::format("no publish or play within {}s", seconds(context_.settings.handshakeTimeout)));
+          fmt::format("no publish or play within {}", formatDuration(context_.settings.handshakeTimeout)));
   }
 }
 
@@ -54,14 +56,9 @@ void RtmpSession::armTimer() {
     case Phase::kConnected:  // after a role ends: publish or play again, or go
       timer_.start(context_.settings.handshakeTimeout);
       break;
-    case Phase::kPublishing:
-      timer_.start(context_.settings.idleTimeout);
-      break;
-    case Phase::kPlaying:
-      timer_.stop();
-      break;
-    case Phase::kConnecting:
-      break;  // the handshake timer keeps running until publish or play
+    case Phase::kPublishing: timer_.start(context_.settings.idleTimeout); break;
+    case Phase::kPlaying: timer_.stop(); break;
+    case Phase::kConnecting: break;  // the handshake timer keeps running until publish or play
   }
 }
 
@@ -136,9 +133,7 @@ void RtmpSession::handleMessage(const Message& message) {
         sendControl(userControlMessage(UserControlEvent::kPingResponse, loadU32(message.payload.data() + 2)));
       }
       break;
-    case MessageType::kCommandAmf0:
-      handleCommand(message, message.payload.span());
-      break;
+    case MessageType::kCommandAmf0: handleCommand(message, message.payload.span()); break;
     case MessageType::kCommandAmf3:
       // AMF3 command messages start with a format byte, then AMF0 values.
       handleCommand(message, message.payload.span().subspan(message.payload.empty() ? 0 : 1));
@@ -158,8 +153,7 @@ void RtmpSession::handleMessage(const Message& message) {
         }
       }
       break;
-    default:
-      break;  // set chunk size and abort were applied by the reader; the rest needs no answer
+    default: break;  // set chunk size and abort were applied by the reader; the rest needs no answer
   }
 }
 
@@ -180,17 +174,19 @@ void RtmpSession::sendControl(Bytes message) {
   flush();
 }
 
-void RtmpSession::onPublisherReplaced() { close(CloseReason::kReplaced, "a new publisher took the stream over"); }
+void RtmpSession::onPublisherReplaced() {
+  close(CloseReason::kReplaced, "a new publisher took the stream over");
+}
 
 void RtmpSession::onEgressSkipped() {
   metrics().viewerSkips.inc();
-  spdlog::debug("rtmp#{}: viewer behind by over {}s, skipped to the next keyframe", id(),
-                seconds(context_.viewers.queueSoftLimit));
+  spdlog::debug("rtmp#{}: viewer behind by over {}, skipped to the next keyframe", id(),
+                formatDuration(context_.viewers.queueSoftLimit));
 }
 
 void RtmpSession::onEgressOverflow() {
   close(CloseReason::kSlowViewer,
-        fmt::format("a write was stuck for over {}s", seconds(context_.viewers.queueHardLimit)));
+        fmt::format("a write was stuck for over {}", formatDuration(context_.viewers.queueHardLimit)));
 }
 
 void RtmpSession::onEgressStreamEnded() {

@@ -1,8 +1,8 @@
 #include "relay/uv/loop.h"
 
-#include <cstdlib>
-
 #include <spdlog/spdlog.h>
+
+#include <cstdlib>
 
 namespace rtsedge::uv {
 
@@ -44,7 +44,9 @@ Loop::~Loop() {
   }
 }
 
-void Loop::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+void Loop::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+}
 
 void Loop::deferDelete(std::unique_ptr<DeferredDeletable> object) {
   deferred_.push_back(std::move(object));

@@ -42,8 +42,8 @@ void TcpConnection::write(std::vector<Bytes>& batch) {
                                         static_cast<unsigned>(bytes.size())));
     bytesWritten_ += bytes.size();
   }
-  int rc = uv_write(&state.request, stream(), state.buffers.data(),
-                    static_cast<unsigned>(state.buffers.size()), &TcpConnection::onWrite);
+  int rc = uv_write(&state.request, stream(), state.buffers.data(), static_cast<unsigned>(state.buffers.size()),
+                    &TcpConnection::onWrite);
   if (rc != 0) {
     state.inFlight.clear();
     fail(std::string("write: ") + uv_strerror(rc));

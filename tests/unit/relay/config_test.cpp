@@ -1,12 +1,11 @@
 #include "relay/config.h"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
-
-#include <unistd.h>
 
 namespace rtsedge {
 namespace {
@@ -67,11 +66,28 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
   CHECK(embedded->source == "<embedded default>");
   checkDefaults(*embedded);
   // Present, not merely defaulted: the file documents every key.
-  for (const char* key : {"level:", "enabled:", "listen:", "chunk_size:", "max_message_size:", "handshake_timeout:",
-                          "idle_timeout:", "window_ack_size:", "max_connections:", "max_request_line:",
-                          "max_header_size:", "max_body_size:", "request_timeout:", "keepalive_timeout:",
-                          "play_wait:", "gop_cache:", "max_duration:", "max_bytes:", "source_grace:",
-                          "on_duplicate_publish:", "queue_soft_limit:", "queue_hard_limit:"}) {
+  for (const char* key : {"level:",
+                          "enabled:",
+                          "listen:",
+                          "chunk_size:",
+                          "max_message_size:",
+                          "handshake_timeout:",
+                          "idle_timeout:",
+                          "window_ack_size:",
+                          "max_connections:",
+                          "max_request_line:",
+                          "max_header_size:",
+                          "max_body_size:",
+                          "request_timeout:",
+                          "keepalive_timeout:",
+                          "play_wait:",
+                          "gop_cache:",
+                          "max_duration:",
+                          "max_bytes:",
+                          "source_grace:",
+                          "on_duplicate_publish:",
+                          "queue_soft_limit:",
+                          "queue_hard_limit:"}) {
     CAPTURE(key);
     CHECK(embeddedDefaultConfig().find(key) != std::string_view::npos);
   }
@@ -137,9 +153,10 @@ viewers: {queue_soft_limit: 300ms, queue_hard_limit: 10m}
 }
 
 TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
-  auto config = parseConfig("rtmp:\n  enabled: \"false\"\n  chunk_size: '128'\nviewers:\n  queue_hard_limit: 10m\n"
-                            "  queue_soft_limit: 1m\n",
-                            "x.yaml");
+  auto config = parseConfig(
+      "rtmp:\n  enabled: \"false\"\n  chunk_size: '128'\nviewers:\n  queue_hard_limit: 10m\n"
+      "  queue_soft_limit: 1m\n",
+      "x.yaml");
   REQUIRE(config);
   CHECK_FALSE(config->rtmp.enabled);
   CHECK(config->rtmp.chunkSize == 128);
@@ -148,8 +165,7 @@ TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
 }
 
 TEST_CASE("unknown keys are refused at every level, listing the known ones in documented order") {
-  CHECK(errorOf("rmtp: {}\n") ==
-        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, streams, viewers)");
+  CHECK(errorOf("rmtp: {}\n") == "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, streams, viewers)");
   CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
         "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
         "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
@@ -255,8 +271,9 @@ TEST_CASE("files: read whole, or an error naming the file") {
     file << "rtmp:\n  chunk_size: 8192\n  bogus: 1\n";
   }
   CHECK(loadConfigFile(path).error().message() ==
-        path + ":3:3: rtmp.bogus: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
-               "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
+        path +
+            ":3:3: rtmp.bogus: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
+            "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
   {
     std::ofstream file(path);
     file << std::string(2 << 20, '#');

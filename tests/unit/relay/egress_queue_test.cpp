@@ -5,7 +5,9 @@
 namespace rtsedge {
 namespace {
 
-Bytes tagged(uint8_t tag) { return Bytes::copyOf(std::span<const uint8_t>(&tag, 1)); }
+Bytes tagged(uint8_t tag) {
+  return Bytes::copyOf(std::span<const uint8_t>(&tag, 1));
+}
 
 std::vector<uint8_t> drain(EgressQueue& queue) {
   std::vector<Bytes> batch;

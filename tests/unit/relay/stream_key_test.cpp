@@ -20,9 +20,16 @@ TEST_CASE("stream keys keep the query out of the key") {
 }
 
 TEST_CASE("bad stream names are refused") {
-  for (auto [app, name] : std::vector<std::pair<std::string, std::string>>{
-           {"live", ""}, {"", "x"}, {"live", "a/b"}, {"live", ".."}, {"../etc", "x"}, {"live", "a b"},
-           {"live", "x\n"}, {"live//x", "y"}, {"live", std::string(300, 'a')}, {"live", "?q=1"}}) {
+  for (auto [app, name] : std::vector<std::pair<std::string, std::string>>{{"live", ""},
+                                                                           {"", "x"},
+                                                                           {"live", "a/b"},
+                                                                           {"live", ".."},
+                                                                           {"../etc", "x"},
+                                                                           {"live", "a b"},
+                                                                           {"live", "x\n"},
+                                                                           {"live//x", "y"},
+                                                                           {"live", std::string(300, 'a')},
+                                                                           {"live", "?q=1"}}) {
     CAPTURE(app);
     CAPTURE(name);
     CHECK_FALSE(parseStreamKey(app, name));

@@ -68,8 +68,7 @@ TEST_CASE_FIXTURE(Fixture, "a late subscriber gets metadata, configurations, the
   stream.publishFrame(frame(TrackKind::kAudio, 45));
   RecordingSubscriber late;
   stream.subscribe(late);
-  CHECK(late.events ==
-        std::vector<std::string>{"metadata", "video-config", "audio-config", "key", "delta", "audio"});
+  CHECK(late.events == std::vector<std::string>{"metadata", "video-config", "audio-config", "key", "delta", "audio"});
   stream.publishFrame(frame(TrackKind::kVideo, 80));
   CHECK(late.events.back() == "delta");
 }

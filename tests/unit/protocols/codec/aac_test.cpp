@@ -99,10 +99,9 @@ TEST_CASE("AAC config: bad and truncated input") {
   CHECK_FALSE(parseAudioSpecificConfig(kIndex13).isOk());
   CHECK_FALSE(parseAudioSpecificConfig(kRateZero).isOk());
   CHECK_FALSE(parseAudioSpecificConfig(kObjectType0).isOk());
-  for (const auto asc :
-       {std::span<const uint8_t>(kLc48kStereo).first(2), std::span<const uint8_t>(kHeAac),
-        std::span<const uint8_t>(kHeAacExplicitRates), std::span<const uint8_t>(kLcExplicit50000),
-        std::span<const uint8_t>(kEscapedObjectType)}) {
+  for (const auto asc : {std::span<const uint8_t>(kLc48kStereo).first(2), std::span<const uint8_t>(kHeAac),
+                         std::span<const uint8_t>(kHeAacExplicitRates), std::span<const uint8_t>(kLcExplicit50000),
+                         std::span<const uint8_t>(kEscapedObjectType)}) {
     for (size_t length = 0; length < asc.size(); ++length) {
       CAPTURE(length);
       CHECK_FALSE(parseAudioSpecificConfig(asc.first(length)).isOk());

@@ -58,8 +58,7 @@ constexpr uint8_t kSpsPocCycle256[] = {0x67, 0x42, 0x00, 0x1e, 0xd3, 0x00, 0x80,
 // Field coding, 120x34 map units, frame_crop_bottom_offset 2: 1920x1080.
 constexpr uint8_t kSpsFields1080[] = {0x67, 0x42, 0x00, 0x1e, 0xda, 0x01, 0xe0, 0x11, 0x1f, 0x68};
 // High profile with chroma_format_idc 4.
-constexpr uint8_t kSpsChroma4[] = {0x67, 0x64, 0x00, 0x1e, 0x94, 0x00,
-                                   0x00, 0x03, 0x00, 0x00, 0x03, 0x02};
+constexpr uint8_t kSpsChroma4[] = {0x67, 0x64, 0x00, 0x1e, 0x94, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x02};
 
 H264SpsInfo spsOf(std::span<const uint8_t> record) {
   auto config = parseAvcDecoderConfigurationRecord(record);
@@ -178,8 +177,7 @@ TEST_CASE("AVC record: bad version, NAL length size 3, zero-length and overlong 
 TEST_CASE("AVC record and SPS: truncations and bit flips never crash") {
   for (const auto record :
        {std::span<const uint8_t>(kRecord720p25), std::span<const uint8_t>(kRecord1080p30),
-        std::span<const uint8_t>(kRecordBaseline240p),
-        std::span<const uint8_t>(kRecordInterlaced1080i),
+        std::span<const uint8_t>(kRecordBaseline240p), std::span<const uint8_t>(kRecordInterlaced1080i),
         std::span<const uint8_t>(kRecordHigh444)}) {
     std::vector<uint8_t> copy(record.begin(), record.end());
     for (size_t bit = 0; bit < copy.size() * 8; ++bit) {

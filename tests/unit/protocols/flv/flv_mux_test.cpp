@@ -9,11 +9,12 @@
 namespace rtsedge {
 namespace {
 
-std::vector<uint8_t> vec(const Bytes& b) { return {b.data(), b.data() + b.size()}; }
+std::vector<uint8_t> vec(const Bytes& b) {
+  return {b.data(), b.data() + b.size()};
+}
 
 TEST_CASE("FLV file header for each track combination") {
-  CHECK(vec(flv::fileHeader(true, true)) ==
-        std::vector<uint8_t>{'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0});
+  CHECK(vec(flv::fileHeader(true, true)) == std::vector<uint8_t>{'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0});
   CHECK(vec(flv::fileHeader(true, false))[4] == 4);
   CHECK(vec(flv::fileHeader(false, true))[4] == 1);
 }
@@ -36,13 +37,12 @@ FramePtr h264Frame(int64_t dtsMs, int64_t ctsMs, bool key) {
 TEST_CASE("an H.264 frame's tag against known bytes") {
   BytesBuilder out;
   flv::appendFrameTag(out, *h264Frame(0x01020304, 40, true));
-  std::vector<uint8_t> expected{
-      9,    0, 0, 11,              // video tag, data size 5 + 6
-      0x02, 0x03, 0x04, 0x01,      // timestamp low 24 bits, then the extension byte
-      0,    0, 0,                  // stream id
-      0x17, 1, 0, 0, 40,           // keyframe + AVC, NALU, composition time 40
-      0,    0, 0, 2, 0x65, 0x88,   // the payload, untouched
-      0,    0, 0, 22};             // previous tag size: 11 + 11
+  std::vector<uint8_t> expected{9,    0,    0,    11,                // video tag, data size 5 + 6
+                                0x02, 0x03, 0x04, 0x01,              // timestamp low 24 bits, then the extension byte
+                                0,    0,    0,                       // stream id
+                                0x17, 1,    0,    0,    40,          // keyframe + AVC, NALU, composition time 40
+                                0,    0,    0,    2,    0x65, 0x88,  // the payload, untouched
+                                0,    0,    0,    22};               // previous tag size: 11 + 11
   CHECK(vec(out.freeze()) == expected);
 }
 
@@ -55,7 +55,7 @@ TEST_CASE("HTTP-FLV frames are chunk-framed once; HTTP/1.0 viewers get the tag s
   CHECK(text.starts_with("1a\r\n"));  // 26 bytes of tag: 11 + 5 + 6 + 4
   CHECK(text.ends_with("\r\n"));
   CHECK(tag.size() == 26);
-  CHECK(tag.data() == framed.data() + 4);  // a slice, not a copy
+  CHECK(tag.data() == framed.data() + 4);               // a slice, not a copy
   CHECK(chunked.frame(frame).data() == framed.data());  // built once, cached on the frame
 }
 

@@ -17,7 +17,9 @@ std::vector<uint8_t> pattern(size_t size, uint8_t seed) {
   return out;
 }
 
-std::vector<uint8_t> vectorOf(const Bytes& bytes) { return {bytes.data(), bytes.data() + bytes.size()}; }
+std::vector<uint8_t> vectorOf(const Bytes& bytes) {
+  return {bytes.data(), bytes.data() + bytes.size()};
+}
 
 Bytes chunked(const MessageHeader& header, std::span<const uint8_t> payload, uint32_t chunkSize) {
   BytesBuilder out;

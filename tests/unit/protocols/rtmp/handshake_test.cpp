@@ -1,14 +1,13 @@
 #include "protocols/rtmp/handshake.h"
 
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cstring>
 #include <random>
 #include <string_view>
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 namespace rtsedge::rtmp {
 namespace {
