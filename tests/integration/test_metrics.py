@@ -1,0 +1,80 @@
+"""Metrics as Prometheus sees them: promtool accepts a live scrape, the delivery
+histograms count what the test delivered, and a real Prometheus scrapes rtsedge."""
+
+import json
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from harness import Server, free_port, publish, run_tests, stop, wait_for_port, wait_for_stream, wait_until
+
+
+def sample(text, name):
+    """The value of one series line, e.g. 'rtsedge_first_frame_seconds_count{protocol="rtmp"}'."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
+
+
+def test_live_scrape_passes_promtool_and_counts_deliveries():
+    with Server() as server:
+        publisher = publish(server.url())
+        viewers = []
+        try:
+            wait_for_stream(server)
+            for _ in range(3):
+                s = socket.create_connection(("127.0.0.1", server.http_port))
+                s.sendall(b"GET /live/test.flv HTTP/1.1\r\nHost: x\r\n\r\n")
+                viewers.append(s)
+            for s in viewers:
+                s.settimeout(5)
+                s.recv(65536)
+            time.sleep(2)
+            text = server.get("/metrics")[2].decode()
+            check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
+                                   timeout=30)
+            assert check.returncode == 0, check.stdout + check.stderr
+            # wait_for_stream's ffprobe plays over RTMP; the three viewers over HTTP-FLV.
+            assert sample(text, 'rtsedge_first_frame_seconds_count{protocol="http-flv"}') == 3, text
+            relayed = sample(text, 'rtsedge_relay_latency_seconds_count{protocol="http-flv"}')
+            assert relayed and relayed > 3 * 20, f"relay latency observations: {relayed}"
+            latency_sum = sample(text, 'rtsedge_relay_latency_seconds_sum{protocol="http-flv"}')
+            assert latency_sum / relayed < 0.1, f"mean relay latency {latency_sum / relayed:.3f} s on loopback"
+            assert sample(text, "process_resident_memory_bytes") > 1e6
+        finally:
+            for s in viewers:
+                s.close()
+            stop(publisher)
+
+
+def test_prometheus_scrapes_rtsedge():
+    with Server() as server, tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        config = Path(folder) / "prometheus.yml"
+        config.write_text("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: rtsedge\n"
+                          f"    static_configs:\n      - targets: ['127.0.0.1:{server.http_port}']\n")
+        prometheus = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={folder}/data",
+                                       f"--web.listen-address=127.0.0.1:{port}"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(port, 30, prometheus)
+
+            def scraped():
+                url = f"http://127.0.0.1:{port}/api/v1/query?query=up{{job=%22rtsedge%22}}"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    result = json.load(response)["data"]["result"]
+                return bool(result) and result[0]["value"][1] == "1"
+            wait_until(scraped, 30, "Prometheus to scrape rtsedge")
+            url = f"http://127.0.0.1:{port}/api/v1/query?query=process_open_fds"
+            with urllib.request.urlopen(url, timeout=5) as response:
+                assert json.load(response)["data"]["result"], "no process_open_fds series in Prometheus"
+        finally:
+            stop(prometheus)
+
+
+if __name__ == "__main__":
+    run_tests([test_live_scrape_passes_promtool_and_counts_deliveries, test_prometheus_scrapes_rtsedge])
