@@ -10,15 +10,17 @@
 
 namespace rtsedge::metrics {
 
+// Counts events and bytes (whole numbers) or seconds (fractions): Prometheus
+// counters are floating point.
 class Counter {
  public:
   struct Options {};
   explicit Counter(const Options& = {}) {}
-  void inc(uint64_t by = 1) { value_.fetch_add(by, std::memory_order_relaxed); }
-  uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+  void inc(double by = 1) { value_.fetch_add(by, std::memory_order_relaxed); }
+  double value() const { return value_.load(std::memory_order_relaxed); }
 
  private:
-  std::atomic<uint64_t> value_{0};
+  std::atomic<double> value_{0};
 };
 
 class Gauge {

@@ -225,6 +225,7 @@ void readStreams(Section& section, StreamSettings& streams) {
 void readViewers(Section& section, ViewerSettings& viewers) {
   section.duration("queue_soft_limit", viewers.queueSoftLimit, Millis(100), Millis(60'000));
   section.duration("queue_hard_limit", viewers.queueHardLimit, Millis(200), Millis(600'000));
+  section.duration("player_buffer", viewers.playerBuffer, Millis(0), Millis(10'000));
   if (viewers.queueSoftLimit >= viewers.queueHardLimit) {
     section.failAt({"queue_soft_limit", "queue_hard_limit"}, "queue_soft_limit",
                    fmt::format("{} must be less than {} ({})", formatDuration(viewers.queueSoftLimit),

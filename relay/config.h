@@ -54,6 +54,7 @@ struct StreamSettings {
 struct ViewerSettings {
   Millis queueSoftLimit{1000};  // past it: skip to the next keyframe
   Millis queueHardLimit{5000};  // past it: close the viewer
+  Millis playerBuffer{200};     // the stall model's player starts and resumes with this much buffered
 };
 
 struct Config {

@@ -8,7 +8,7 @@ void EgressQueue::pushControl(Bytes bytes) {
   entries_.push_back({std::move(bytes), clock_.now(), true});
 }
 
-EgressQueue::Push EgressQueue::pushFrame(Bytes bytes, bool syncPoint, SteadyTime arrival) {
+EgressQueue::Push EgressQueue::pushFrame(Bytes bytes, const FrameMark& mark) {
   SteadyTime now = clock_.now();
   if (inFlightSince_ && now - *inFlightSince_ > limits_.hard) {
     return Push::kOverflow;
@@ -18,16 +18,17 @@ EgressQueue::Push EgressQueue::pushFrame(Bytes bytes, bool syncPoint, SteadyTime
   if (oldestFrame != entries_.end() && now - oldestFrame->queuedAt > limits_.soft) {
     dropFrames();
     ++skips_;
+    skippedSinceWrite_ = true;
     waitingForSyncPoint_ = true;
     result = Push::kSkipped;
   }
   if (waitingForSyncPoint_) {
-    if (!syncPoint) {
+    if (!mark.syncPoint) {
       return result == Push::kSkipped ? result : Push::kDropped;
     }
     waitingForSyncPoint_ = false;
   }
-  entries_.push_back({std::move(bytes), now, false, syncPoint, arrival});
+  entries_.push_back({std::move(bytes), now, false, mark});
   return result;
 }
 
@@ -44,8 +45,7 @@ void EgressQueue::takeBatch(std::vector<Bytes>& batch) {
   for (size_t i = 0; i < count; ++i) {
     Entry& entry = entries_.front();
     if (!entry.control) {
-      inFlightArrivals_.push_back(entry.arrival);
-      inFlightHasSyncPoint_ = inFlightHasSyncPoint_ || entry.syncPoint;
+      inFlight_.push_back(entry.mark);
     }
     batch.push_back(std::move(entry.bytes));
     entries_.pop_front();
@@ -56,27 +56,84 @@ void EgressQueue::startTiming(EgressTimings timings) {
   timings_ = timings;
   playStart_ = clock_.now();
   timedFrom_ = *playStart_;
+  stallModel_.emplace(timings.playerBuffer);
+}
+
+// Why frames came late: the source sent nothing (their arrival on this node lagged
+// their media time), the queue dropped frames, or else the way to the viewer was slow.
+StallCause EgressQueue::lateCause(const FrameMark& first) const {
+  constexpr int64_t kArrivalSlackUs = 100'000;
+  if (skippedSinceWrite_) {
+    return StallCause::kFramesDropped;
+  }
+  if (lastWritten_) {
+    int64_t arrivalGapUs = std::chrono::duration_cast<Micros>(first.arrival - lastWritten_->arrival).count();
+    if (arrivalGapUs > first.dtsUs - lastWritten_->dtsUs + kArrivalSlackUs) {
+      return StallCause::kIngestGap;
+    }
+  }
+  return StallCause::kEgressBlocked;
+}
+
+void EgressQueue::countStall(const StallModel::Stall& stall) {
+  auto index = static_cast<size_t>(stall.cause);
+  if (timings_.stallEvents[index] != nullptr) {
+    timings_.stallEvents[index]->inc();
+  }
+  if (timings_.stallSeconds[index] != nullptr) {
+    timings_.stallSeconds[index]->inc(std::chrono::duration<double>(stall.duration).count());
+  }
 }
 
 void EgressQueue::onBatchWritten() {
   inFlightSince_.reset();
+  if (inFlight_.empty()) {
+    return;
+  }
   SteadyTime now = clock_.now();
-  if (timings_.relayLatency != nullptr) {
-    for (SteadyTime arrival : inFlightArrivals_) {
-      // GOP-cache frames waited in the cache before this viewer came: not relay latency.
-      if (arrival >= timedFrom_) {
-        timings_.relayLatency->observe(std::chrono::duration<double>(now - arrival).count());
-      }
+  bool hasSyncPoint = false;
+  int64_t mediaUs = inFlight_.front().dtsUs;
+  for (const FrameMark& mark : inFlight_) {
+    hasSyncPoint = hasSyncPoint || mark.syncPoint;
+    mediaUs = std::max(mediaUs, mark.dtsUs);
+    // GOP-cache frames waited in the cache before this viewer came: not relay latency.
+    if (timings_.relayLatency != nullptr && mark.arrival >= timedFrom_) {
+      timings_.relayLatency->observe(std::chrono::duration<double>(now - mark.arrival).count());
     }
   }
-  if (playStart_ && inFlightHasSyncPoint_) {
+  if (playStart_ && hasSyncPoint) {
     if (timings_.firstFrame != nullptr) {
       timings_.firstFrame->observe(std::chrono::duration<double>(now - *playStart_).count());
     }
     playStart_.reset();
   }
-  inFlightArrivals_.clear();
-  inFlightHasSyncPoint_ = false;
+  if (stallModel_) {
+    if (auto stall = stallModel_->onDelivery(now, mediaUs, lateCause(inFlight_.front()))) {
+      countStall(*stall);
+    }
+    Micros watched = stallModel_->watched(now);
+    if (timings_.watchSeconds != nullptr) {
+      timings_.watchSeconds->inc(std::chrono::duration<double>(watched - watchReported_).count());
+    }
+    watchReported_ = watched;
+  }
+  lastWritten_ = inFlight_.back();
+  skippedSinceWrite_ = false;
+  inFlight_.clear();
+}
+
+void EgressQueue::finishTiming() {
+  if (!stallModel_) {
+    return;
+  }
+  SteadyTime now = clock_.now();
+  if (auto stall = stallModel_->finish(now)) {
+    countStall(*stall);
+  }
+  if (timings_.watchSeconds != nullptr) {
+    timings_.watchSeconds->inc(std::chrono::duration<double>(stallModel_->watched(now) - watchReported_).count());
+  }
+  stallModel_.reset();
 }
 
 }  // namespace rtsedge

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -8,13 +9,25 @@
 #include "metrics/registry.h"
 #include "relay/bytes.h"
 #include "relay/clock.h"
+#include "relay/stall_model.h"
 
 namespace rtsedge {
 
-// Where a viewer's delivery times are recorded; either may be null.
+// Where a viewer's delivery times are recorded; any may be null.
 struct EgressTimings {
   metrics::Histogram* firstFrame = nullptr;    // play accepted -> first keyframe handed to the socket
   metrics::Histogram* relayLatency = nullptr;  // frame arrival on this node -> handed to the socket
+  std::array<metrics::Counter*, static_cast<size_t>(StallCause::kCount)> stallEvents{};
+  std::array<metrics::Counter*, static_cast<size_t>(StallCause::kCount)> stallSeconds{};
+  metrics::Counter* watchSeconds = nullptr;
+  Micros playerBuffer{200'000};  // the player model's start buffer
+};
+
+// What the queue needs to know of a frame besides its bytes.
+struct FrameMark {
+  bool syncPoint = false;  // a viewer may start decoding here
+  SteadyTime arrival{};    // on this node
+  int64_t dtsUs = 0;
 };
 
 struct EgressQueueLimits {
@@ -38,7 +51,7 @@ class EgressQueue {
   void pushControl(Bytes bytes);
   // kDropped: waiting for a sync point; kSkipped: fell past the soft bound, queue
   // cleared (the frame is queued if it is a sync point); kOverflow: close the viewer.
-  Push pushFrame(Bytes bytes, bool syncPoint, SteadyTime arrival);
+  Push pushFrame(Bytes bytes, const FrameMark& mark);
   // The viewer's play was accepted now: its first-frame time counts from here.
   void startTiming(EgressTimings timings);
   // Drops frames until the next sync point (after a source change, say).
@@ -46,9 +59,11 @@ class EgressQueue {
 
   // Moves what is queued (up to maxBatch buffers) into `batch`, marking it in flight.
   void takeBatch(std::vector<Bytes>& batch);
-  // The batch was handed to the socket: records the frames' relay latency and,
-  // once, the first-frame time.
+  // The batch was handed to the socket: records the frames' relay latency, the
+  // player model's stalls and watch time, and once, the first-frame time.
   void onBatchWritten();
+  // The viewer leaves: a stall still open is counted to now.
+  void finishTiming();
   bool hasPending() const { return !entries_.empty(); }
   uint64_t skips() const { return skips_; }
 
@@ -57,18 +72,22 @@ class EgressQueue {
     Bytes bytes;
     SteadyTime queuedAt;
     bool control;
-    bool syncPoint = false;
-    SteadyTime arrival{};
+    FrameMark mark{};
   };
 
   void dropFrames();
+  StallCause lateCause(const FrameMark& first) const;
+  void countStall(const StallModel::Stall& stall);
 
   EgressQueueLimits limits_;
   const Clock& clock_;
   std::deque<Entry> entries_;
   std::optional<SteadyTime> inFlightSince_;
-  std::vector<SteadyTime> inFlightArrivals_;  // frames of the batch in flight; reused
-  bool inFlightHasSyncPoint_ = false;
+  std::vector<FrameMark> inFlight_;  // frames of the batch in flight; reused
+  std::optional<FrameMark> lastWritten_;
+  bool skippedSinceWrite_ = false;
+  std::optional<StallModel> stallModel_;
+  Micros watchReported_{0};
   EgressTimings timings_;
   std::optional<SteadyTime> playStart_;  // until the first frame is out
   SteadyTime timedFrom_{};

@@ -25,6 +25,26 @@ SessionMetrics::SessionMetrics(metrics::Registry& registry, std::string protocol
                        .histogram("rtsedge_relay_latency_seconds",
                                   "A frame's arrival on this node to its bytes handed to a viewer's socket.",
                                   {"protocol"}, metrics::kLatencyBuckets)
+                       .labels({protocol})),
+      stallEvents(registry.counter("rtsedge_stall_events_total",
+                                   "Stalls of the player model run per viewer, by protocol and cause.",
+                                   {"protocol", "cause"})),
+      stallSeconds(registry.counter("rtsedge_stall_seconds_total",
+                                    "Time viewers spent stalled in the player model, by protocol and cause.",
+                                    {"protocol", "cause"})),
+      watchSeconds(registry
+                       .counter("rtsedge_watch_seconds_total", "Time viewers spent watching since playback started.",
+                                {"protocol"})
                        .labels({protocol})) {}
+
+EgressTimings SessionMetrics::egressTimings(Micros playerBuffer) {
+  EgressTimings timings{&firstFrame, &relayLatency, {}, {}, &watchSeconds, playerBuffer};
+  for (size_t i = 0; i < static_cast<size_t>(StallCause::kCount); ++i) {
+    std::string cause(stallCauseName(static_cast<StallCause>(i)));
+    timings.stallEvents[i] = &stallEvents.labels({protocol, cause});
+    timings.stallSeconds[i] = &stallSeconds.labels({protocol, cause});
+  }
+  return timings;
+}
 
 }  // namespace rtsedge

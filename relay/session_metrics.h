@@ -14,7 +14,7 @@ struct SessionMetrics {
 
   void closed(CloseReason reason) { sessionsClosed.labels({protocol, std::string(closeReasonName(reason))}).inc(); }
   metrics::Gauge& sessionsIn(const std::string& role) { return sessions.labels({protocol, role}); }
-  EgressTimings egressTimings() { return {&firstFrame, &relayLatency}; }
+  EgressTimings egressTimings(Micros playerBuffer);
 
   std::string protocol;
   metrics::CounterFamily& sessionsClosed;  // {protocol, reason}
@@ -24,6 +24,9 @@ struct SessionMetrics {
   metrics::Counter& bytesSent;
   metrics::Histogram& firstFrame;
   metrics::Histogram& relayLatency;
+  metrics::CounterFamily& stallEvents;   // {protocol, cause}
+  metrics::CounterFamily& stallSeconds;  // {protocol, cause}
+  metrics::Counter& watchSeconds;
 };
 
 }  // namespace rtsedge

@@ -103,6 +103,7 @@ void TcpSession::close(CloseReason reason, std::string_view detail) {
   spdlog::log(level, "{}#{} {} {}: closed ({}): {}", metrics_.protocol, id_, connection_->peer(),
               streamKey_ ? streamKey_->key() : "-", closeReasonName(reason), detail);
   metrics_.closed(reason);
+  queue_.finishTiming();
   onClose();
   setRole("none");
   closeTimer_.close();

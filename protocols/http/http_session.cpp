@@ -155,7 +155,7 @@ void HttpSession::play() {
   filter_ = TrackFilter{!flag(request, "only-audio"), !flag(request, "only-video"), true};
   phase_ = Phase::kWaitingForStream;
   waitingSince_ = context_.clock.now();
-  queue().startTiming(metrics().egressTimings());
+  queue().startTiming(metrics().egressTimings(context_.viewers.playerBuffer));
   checkStream();
 }
 

@@ -147,7 +147,7 @@ void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args)
   streamKey_ = *key;
   phase_ = Phase::kPlaying;
   setRole("player");
-  queue().startTiming(metrics().egressTimings());
+  queue().startTiming(metrics().egressTimings(context_.viewers.playerBuffer));
   spdlog::info("rtmp#{} {}: playing {}", id(), connection().peer(), key->key());
   sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
   sendStatus(message.streamId, "status", "NetStream.Play.Reset", "playing " + key->key());

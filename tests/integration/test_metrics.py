@@ -2,6 +2,7 @@
 histograms count what the test delivered, and a real Prometheus scrapes rtsedge."""
 
 import json
+import signal
 import socket
 import subprocess
 import tempfile
@@ -51,6 +52,53 @@ def test_live_scrape_passes_promtool_and_counts_deliveries():
             stop(publisher)
 
 
+def read_for(sockets, seconds):
+    """Keeps viewers reading (so no stall is the viewers' fault) for `seconds`."""
+    deadline = time.monotonic() + seconds
+    for s in sockets:
+        s.setblocking(False)
+    while time.monotonic() < deadline:
+        for s in sockets:
+            try:
+                while s.recv(262144):
+                    pass
+            except BlockingIOError:
+                pass
+        time.sleep(0.01)
+
+
+def test_a_publisher_pause_is_one_ingest_gap_stall_per_viewer():
+    with Server() as server:
+        publisher = publish(server.url())
+        viewers = []
+        try:
+            wait_for_stream(server)
+            for _ in range(2):
+                s = socket.create_connection(("127.0.0.1", server.http_port))
+                s.sendall(b"GET /live/test.flv HTTP/1.1\r\nHost: x\r\n\r\n")
+                viewers.append(s)
+            read_for(viewers, 3)
+            publisher.send_signal(signal.SIGSTOP)  # the encoder freezes: nothing reaches rtsedge
+            read_for(viewers, 2)
+            publisher.send_signal(signal.SIGCONT)
+            read_for(viewers, 3)
+            text = server.get("/metrics")[2].decode()
+            events = sample(text, 'rtsedge_stall_events_total{protocol="http-flv",cause="ingest_gap"}')
+            seconds = sample(text, 'rtsedge_stall_seconds_total{protocol="http-flv",cause="ingest_gap"}')
+            assert events == 2, f"ingest-gap stalls for 2 viewers: {events}\n{text}"
+            assert 1.4 < seconds / 2 < 2.6, f"each stall lasted {seconds / 2:.2f} s for a 2 s pause"
+            for cause in ("egress_blocked", "frames_dropped"):
+                other = sample(text, f'rtsedge_stall_events_total{{protocol="http-flv",cause="{cause}"}}')
+                assert not other, f"{other} {cause} stalls"
+            watched = sample(text, 'rtsedge_watch_seconds_total{protocol="http-flv"}')
+            assert 2 * 6.5 < watched < 2 * 8.5, f"watch seconds {watched} for 2 viewers over ~8 s"
+        finally:
+            for s in viewers:
+                s.close()
+            publisher.send_signal(signal.SIGCONT)
+            stop(publisher)
+
+
 def test_prometheus_scrapes_rtsedge():
     with Server() as server, tempfile.TemporaryDirectory() as folder:
         port = free_port()
@@ -77,4 +125,5 @@ def test_prometheus_scrapes_rtsedge():
 
 
 if __name__ == "__main__":
-    run_tests([test_live_scrape_passes_promtool_and_counts_deliveries, test_prometheus_scrapes_rtsedge])
+    run_tests([test_live_scrape_passes_promtool_and_counts_deliveries,
+               test_a_publisher_pause_is_one_ingest_gap_stall_per_viewer, test_prometheus_scrapes_rtsedge])

@@ -47,6 +47,7 @@ void checkDefaults(const Config& config) {
   CHECK(config.streams.onDuplicatePublish == defaults.streams.onDuplicatePublish);
   CHECK(config.viewers.queueSoftLimit == defaults.viewers.queueSoftLimit);
   CHECK(config.viewers.queueHardLimit == defaults.viewers.queueHardLimit);
+  CHECK(config.viewers.playerBuffer == defaults.viewers.playerBuffer);
 }
 
 TEST_CASE("an empty document means every default") {
@@ -87,7 +88,8 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
                           "source_grace:",
                           "on_duplicate_publish:",
                           "queue_soft_limit:",
-                          "queue_hard_limit:"}) {
+                          "queue_hard_limit:",
+                          "player_buffer:"}) {
     CAPTURE(key);
     CHECK(embeddedDefaultConfig().find(key) != std::string_view::npos);
   }
