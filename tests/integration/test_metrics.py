@@ -2,6 +2,7 @@
 histograms count what the test delivered, and a real Prometheus scrapes rtsedge."""
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -46,10 +47,31 @@ def test_live_scrape_passes_promtool_and_counts_deliveries():
             latency_sum = sample(text, 'rtsedge_relay_latency_seconds_sum{protocol="http-flv"}')
             assert latency_sum / relayed < 0.1, f"mean relay latency {latency_sum / relayed:.3f} s on loopback"
             assert sample(text, "process_resident_memory_bytes") > 1e6
+            check_dashboard_and_rules(text)
         finally:
             for s in viewers:
                 s.close()
             stop(publisher)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def check_dashboard_and_rules(scrape):
+    """The example Prometheus files pass promtool, and every series the dashboard and
+    the rules query is one rtsedge exports."""
+    for command in (["promtool", "check", "config", str(ROOT / "metrics/prometheus/prometheus.yml")],
+                    ["promtool", "check", "rules", str(ROOT / "metrics/prometheus/rtsedge-rules.yml")]):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stdout + result.stderr
+    exported = set(re.findall(r"^# TYPE (\S+)", scrape, re.MULTILINE))
+    queries = [target["expr"] for panel in json.loads((ROOT / "metrics/grafana/rtsedge.json").read_text())["panels"]
+               for target in panel["targets"]]
+    queries.append((ROOT / "metrics/prometheus/rtsedge-rules.yml").read_text())
+    used = {re.sub(r"_(bucket|sum|count)$", "", name)
+            for query in queries for name in re.findall(r"\b((?:rtsedge|process)_[a-z_]+)\b", query)}
+    missing = sorted(used - exported)
+    assert not missing, f"queried but not exported: {missing}"
 
 
 def read_for(sockets, seconds):
