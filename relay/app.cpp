@@ -13,7 +13,8 @@ constexpr Millis kTickInterval{100};
 
 App::App(Config config)
     : config_(std::move(config)),
-      hub_(config_.streams, clock_),
+      streamMetrics_(registry_),
+      hub_(config_.streams, clock_, &streamMetrics_),
       rtmpMetrics_(registry_, "rtmp"),
       rtmpContext_{loop_, hub_, clock_, config_.rtmp, config_.viewers, rtmpMetrics_, clients_},
       httpMetrics_(registry_, "http-flv"),

@@ -13,6 +13,7 @@
 #include "relay/config.h"
 #include "relay/hub.h"
 #include "relay/session_metrics.h"
+#include "relay/stream_metrics.h"
 #include "relay/status.h"
 #include "relay/tcp_server.h"
 #include "relay/uv/handle.h"
@@ -41,6 +42,7 @@ class App {
   Config config_;
   SteadyClock clock_;
   metrics::Registry registry_;
+  StreamMetrics streamMetrics_;
   Hub hub_;
   ClientRegistry clients_;
   SessionMetrics rtmpMetrics_;

@@ -7,7 +7,7 @@ namespace rtsedge {
 Stream& Hub::acquire(const std::string& key) {
   auto& slot = streams_[key];
   if (!slot) {
-    slot = std::make_unique<Stream>(key, settings_, clock_);
+    slot = std::make_unique<Stream>(key, settings_, clock_, metrics_);
     spdlog::debug("stream {} created", key);
   }
   return *slot;
@@ -19,14 +19,23 @@ Stream* Hub::find(const std::string& key) {
 }
 
 void Hub::tick() {
+  int64_t live = 0;
+  int64_t cacheBytes = 0;
   for (auto it = streams_.begin(); it != streams_.end();) {
     it->second->tick();
+    live += it->second->hasSource() ? 1 : 0;
+    cacheBytes += static_cast<int64_t>(it->second->gopCache().bytes());
     if (it->second->idle()) {
       spdlog::debug("stream {} retired", it->first);
       it = streams_.erase(it);
     } else {
       ++it;
     }
+  }
+  if (metrics_ != nullptr) {
+    metrics_->streams.labels({"live"}).set(live);
+    metrics_->streams.labels({"waiting"}).set(static_cast<int64_t>(streams_.size()) - live);
+    metrics_->gopCacheBytes.set(cacheBytes);
   }
 }
 

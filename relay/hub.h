@@ -14,7 +14,8 @@ namespace rtsedge {
 // and retires it once it has neither source nor subscribers.
 class Hub {
  public:
-  Hub(const StreamSettings& settings, const Clock& clock) : settings_(settings), clock_(clock) {}
+  Hub(const StreamSettings& settings, const Clock& clock, StreamMetrics* metrics = nullptr)
+      : settings_(settings), clock_(clock), metrics_(metrics) {}
 
   Stream& acquire(const std::string& key);
   Stream* find(const std::string& key);
@@ -34,6 +35,7 @@ class Hub {
  private:
   const StreamSettings& settings_;
   const Clock& clock_;
+  StreamMetrics* metrics_;
   std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams_;
 };
 

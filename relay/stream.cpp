@@ -15,10 +15,11 @@ constexpr int64_t kMaxBackwardJumpUs = 1'000'000;
 constexpr int64_t kMaxForwardJumpUs = 10'000'000;
 }  // namespace
 
-Stream::Stream(std::string key, const StreamSettings& settings, const Clock& clock)
+Stream::Stream(std::string key, const StreamSettings& settings, const Clock& clock, StreamMetrics* metrics)
     : key_(std::move(key)),
       settings_(settings),
       clock_(clock),
+      metrics_(metrics),
       sourceAbsentSince_(clock.now()),
       gopCache_(GopCacheLimits{settings.gopCache, settings.gopCacheMaxDuration, settings.gopCacheMaxBytes}) {}
 
@@ -53,6 +54,7 @@ void Stream::detachSource(Source& source) {
   }
   source_ = nullptr;
   sourceAbsentSince_ = clock_.now();
+  lastArrival_.reset();
   // What the next source sends replaces all of it; stale state must not reach new viewers.
   metadata_ = Bytes();
   videoConfig_.reset();
@@ -95,14 +97,33 @@ void Stream::rebase(MediaFrame& frame) {
   timelineStarted_ = true;
 }
 
+// A source that pauses shows as frames arriving later than their timestamps say.
+// Gaps under kMinIngestGapUs are ordinary jitter and not recorded.
+void Stream::detectIngestGap(const MediaFrame& frame) {
+  constexpr int64_t kMinIngestGapUs = 100'000;
+  if (lastArrival_ && metrics_ != nullptr) {
+    auto [lastArrival, lastDtsUs] = *lastArrival_;
+    int64_t lateUs = std::chrono::duration_cast<Micros>(frame.arrival - lastArrival).count() -
+                     std::max<int64_t>(0, frame.dtsUs - lastDtsUs);
+    if (lateUs > kMinIngestGapUs) {
+      metrics_->ingestGap.observe(static_cast<double>(lateUs) / 1e6);
+    }
+  }
+  lastArrival_.emplace(frame.arrival, frame.dtsUs);
+}
+
 void Stream::publishFrame(std::shared_ptr<MediaFrame> frame) {
   if (frame->kind == TrackKind::kVideo && awaitingKeyframe_) {
     if (!frame->keyframe) {
+      if (metrics_ != nullptr) {
+        metrics_->framesDropped.labels({"awaiting_keyframe"}).inc();
+      }
       return;  // viewers resume at a keyframe
     }
     awaitingKeyframe_ = false;
   }
   rebase(*frame);
+  detectIngestGap(*frame);
   stats_.onFrame(*frame, frame->arrival);
   FramePtr shared = std::move(frame);
   gopCache_.add(shared);

@@ -10,6 +10,7 @@
 #include "relay/config.h"
 #include "relay/media_frame.h"
 #include "relay/status.h"
+#include "relay/stream_metrics.h"
 #include "relay/stream_stats.h"
 #include "relay/subscriber.h"
 
@@ -20,7 +21,8 @@ namespace rtsedge {
 // the loop the stream lives on.
 class Stream {
  public:
-  Stream(std::string key, const StreamSettings& settings, const Clock& clock);
+  // metrics may be null (tests).
+  Stream(std::string key, const StreamSettings& settings, const Clock& clock, StreamMetrics* metrics = nullptr);
   ~Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -55,6 +57,7 @@ class Stream {
 
  private:
   void rebase(MediaFrame& frame);
+  void detectIngestGap(const MediaFrame& frame);
   template <class Fn>
   void forEachSubscriber(Fn&& fn);
   void compactSubscribers();
@@ -62,7 +65,9 @@ class Stream {
   std::string key_;
   const StreamSettings& settings_;
   const Clock& clock_;
+  StreamMetrics* metrics_;
   Source* source_ = nullptr;
+  std::optional<std::pair<SteadyTime, int64_t>> lastArrival_;  // arrival and dts of the last frame
   std::optional<SteadyTime> sourceAbsentSince_;
 
   Bytes metadata_;

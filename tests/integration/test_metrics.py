@@ -112,6 +112,9 @@ def test_a_publisher_pause_is_one_ingest_gap_stall_per_viewer():
             for cause in ("egress_blocked", "frames_dropped"):
                 other = sample(text, f'rtsedge_stall_events_total{{protocol="http-flv",cause="{cause}"}}')
                 assert not other, f"{other} {cause} stalls"
+            gaps = sample(text, "rtsedge_ingest_gap_seconds_count")
+            gap_seconds = sample(text, "rtsedge_ingest_gap_seconds_sum")
+            assert gaps == 1 and 1.5 < gap_seconds < 2.6, f"ingest gaps: {gaps}, {gap_seconds} s"
             watched = sample(text, 'rtsedge_watch_seconds_total{protocol="http-flv"}')
             assert 2 * 6.5 < watched < 2 * 8.5, f"watch seconds {watched} for 2 viewers over ~8 s"
         finally:

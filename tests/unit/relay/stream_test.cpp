@@ -161,6 +161,33 @@ TEST_CASE_FIXTURE(Fixture, "a source clock jump is re-based") {
   CHECK(viewer.dts[2] - viewer.dts[1] == 40000);
 }
 
+TEST_CASE("a pause of the source is one ingest gap; jitter is none") {
+  StreamSettings settings;
+  ManualClock clock;
+  metrics::Registry registry;
+  StreamMetrics metrics(registry);
+  Stream stream("live/a", settings, clock, &metrics);
+  FakeSource source;
+  REQUIRE(stream.attachSource(source));
+  int64_t dtsMs = 0;
+  auto next = [&](Micros late) {
+    clock.advance(Micros(40'000) + late);
+    auto f = frame(TrackKind::kVideo, dtsMs, dtsMs == 0);
+    f->arrival = clock.now();
+    stream.publishFrame(f);
+    dtsMs += 40;
+  };
+  for (int i = 0; i < 50; ++i) {
+    next(Micros(i % 2 == 0 ? 30'000 : -30'000));  // jitter
+  }
+  next(Micros(1'500'000));  // the source paused 1.5 s
+  for (int i = 0; i < 50; ++i) {
+    next(Micros(0));
+  }
+  CHECK(metrics.ingestGap.count() == 1);
+  CHECK(metrics.ingestGap.sum() == doctest::Approx(1.5).epsilon(0.05));
+}
+
 TEST_CASE_FIXTURE(Fixture, "an unchanged configuration is not sent again") {
   REQUIRE(stream.attachSource(source));
   RecordingSubscriber viewer;
