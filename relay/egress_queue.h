@@ -91,7 +91,7 @@ class EgressQueue {
   EgressTimings timings_;
   std::optional<SteadyTime> playStart_;  // until the first frame is out
   SteadyTime timedFrom_{};
-  bool waitingForSyncPoint_ = false;
+  bool waitingForSyncPoint_ = true;  // a viewer's first frame is one it can decode from
   uint64_t skips_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -97,6 +98,9 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(*level));
 
+  // A write to a connection the peer has reset must fail that one write (EPIPE),
+  // not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   rtsedge::App app(std::move(*config));
   if (auto status = app.start(); !status) {
     spdlog::critical("cannot start: {}", status.error().message());

@@ -8,7 +8,9 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -21,15 +23,19 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for_port(port, timeout=10.0):
+def wait_for_port(port, timeout=10.0, process=None):
+    """Waits until 127.0.0.1:port accepts a connection; gives up early if `process` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"expected a listener on 127.0.0.1:{port}; the process exited "
+                                 f"with {process.returncode} first")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    raise AssertionError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+    raise AssertionError(f"expected a listener on 127.0.0.1:{port}; nothing after {timeout} s")
 
 
 def stop(process, timeout=10.0, sig=signal.SIGTERM):
@@ -44,16 +50,39 @@ def stop(process, timeout=10.0, sig=signal.SIGTERM):
     return process.returncode
 
 
+def merge_sections(*texts):
+    """Joins block-style YAML texts section by section. Writing a top-level key
+    twice would make a duplicate key, which YAML parsers resolve silently (the
+    first one wins), so a test's `rtmp:` settings would be lost."""
+    sections = {}
+    for text in texts:
+        section = None
+        for line in text.splitlines():
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if not line[0].isspace():
+                section, _, rest = line.partition(":")
+                assert not rest.strip(), f"harness: write section {section!r} in block style: {line!r}"
+                sections.setdefault(section, [])
+            else:
+                assert section is not None, f"harness: indented line before any section: {line!r}"
+                sections[section].append(line)
+    return "".join(f"{name}:\n" + "".join(f"{line}\n" for line in lines) for name, lines in sections.items())
+
+
 class Server:
-    """rtsedge on a free RTMP port with a temporary configuration."""
+    """rtsedge on free RTMP and HTTP ports with a temporary configuration: the
+    listen addresses, then `http_config` (lines under `http:`), then `config`
+    (whole sections, merged into those above)."""
 
     def __init__(self, config="", http_config=""):
         self.dir = tempfile.TemporaryDirectory(prefix="rtsedge-test-")
         self.rtmp_port = free_port()
         self.http_port = free_port()
         self.config_path = Path(self.dir.name) / "rtsedge.yaml"
-        self.config_path.write_text(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n'
-                                    f'http:\n  listen: "127.0.0.1:{self.http_port}"\n{http_config}' + config)
+        self.config_path.write_text(merge_sections(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n'
+                                                   f'http:\n  listen: "127.0.0.1:{self.http_port}"\n{http_config}',
+                                                   config))
         self.log_path = Path(self.dir.name) / "rtsedge.log"
         self.process = None
 
@@ -88,11 +117,14 @@ class Server:
         self.process = subprocess.Popen([RTSEDGE, "--config", str(self.config_path)],
                                         stdout=self.log_file, stderr=subprocess.STDOUT)
         try:
-            wait_for_port(self.rtmp_port)
-            wait_for_port(self.http_port)
-        except AssertionError:
+            wait_for_port(self.rtmp_port, process=self.process)
+            wait_for_port(self.http_port, process=self.process)
+        except AssertionError as error:
             stop(self.process)
-            raise AssertionError("rtsedge did not start:\n" + self.log_tail())
+            self.log_file.close()
+            tail = self.log_tail()
+            self.dir.cleanup()
+            raise AssertionError(f"rtsedge did not start: {error}\n{tail}") from None
         return self
 
     def alive(self):
@@ -102,8 +134,14 @@ class Server:
         code = stop(self.process)
         self.log_file.close()
         try:
-            if kind is None:
-                assert code == 0, f"rtsedge exited with {code} on SIGTERM:\n{self.log_tail()}"
+            if kind is not None:
+                # The test failed inside: its message comes next; the log explains it.
+                print(f"--- rtsedge log, last lines (exit code {code} on SIGTERM) ---\n{self.log_tail(40)}",
+                      file=sys.stderr, flush=True)
+            elif code != 0:
+                happened = "hung and was killed" if code == -signal.SIGKILL else f"exited {code}"
+                raise AssertionError(f"expected rtsedge to exit 0 within 10 s of SIGTERM; it {happened}:\n"
+                                     f"{self.log_tail()}")
         finally:
             self.dir.cleanup()
 
@@ -119,7 +157,7 @@ def publish(url, *, gop=50, rate=25, extra=()):
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def record(url, path, seconds, timeout=None):
+def record(url, path, seconds):
     """An ffmpeg viewer copying `seconds` of the stream into an FLV file."""
     return subprocess.Popen(
         ["ffmpeg", "-hide_banner", "-loglevel", "error", "-rw_timeout", "15000000", "-i", url,
@@ -129,10 +167,46 @@ def record(url, path, seconds, timeout=None):
 
 def probe(target, *entries, timeout=20):
     """ffprobe JSON of a URL or file."""
-    result = subprocess.run(["ffprobe", "-v", "error", "-of", "json", *entries, str(target)],
-                            capture_output=True, timeout=timeout, text=True)
-    assert result.returncode == 0, f"ffprobe {target} failed: {result.stderr}"
+    try:
+        result = subprocess.run(["ffprobe", "-v", "error", "-of", "json", *entries, str(target)],
+                                capture_output=True, timeout=timeout, text=True)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"expected ffprobe {target} to finish within {timeout} s; it did not") from None
+    assert result.returncode == 0, f"expected ffprobe {target} to exit 0; it exited {result.returncode}: " \
+                                   f"{result.stderr[-500:]}"
     return json.loads(result.stdout)
+
+
+def timed_packets(url, seconds, timeout=20):
+    """ffprobe plays `seconds` of a live URL. Returns one dict per packet, in
+    arrival order: `at` (s since ffprobe started), `type`, `dts` (s), `flags`."""
+    started = time.monotonic()
+    # stdbuf: ffprobe's stdout is a pipe, so without it packets show up in 4 KiB batches.
+    process = subprocess.Popen(
+        ["stdbuf", "-oL", "ffprobe", "-v", "error", "-rw_timeout", "10000000", "-of", "compact=p=0",
+         "-show_entries", "packet=codec_type,dts_time,flags", "-read_intervals", f"%+{seconds}", url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    arrivals = []
+
+    def read():
+        for line in process.stdout:
+            arrivals.append((time.monotonic() - started, line.strip()))
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        code = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        stop(process)
+        raise AssertionError(f"expected ffprobe to read {seconds} s of {url} within {timeout} s; it did not")
+    reader.join(5)
+    assert code == 0, f"expected ffprobe {url} to exit 0; it exited {code}: {process.stderr.read()[-500:]}"
+    result = []
+    for at, line in arrivals:
+        fields = dict(field.split("=", 1) for field in line.split("|") if "=" in field)
+        if fields.get("dts_time", "N/A") != "N/A":
+            result.append({"at": at, "type": fields.get("codec_type"), "dts": float(fields["dts_time"]),
+                           "flags": fields.get("flags", "")})
+    return result
 
 
 def packets(path, stream="v"):
@@ -141,22 +215,49 @@ def packets(path, stream="v"):
     return [(float(p["dts_time"]), p.get("flags", "")) for p in data.get("packets", []) if "dts_time" in p]
 
 
+def wait_exit(process, timeout, what):
+    """Waits for a process to exit by itself and returns its code; if it is still
+    running after the timeout, stops it and fails saying what was expected."""
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        stop(process)
+        raise AssertionError(f"expected {what} within {timeout} s; it was still running") from None
+
+
+def ended_ok(process, timeout, what):
+    """Waits (bounded) for an ffmpeg peer to finish and fails unless it exited 0."""
+    code = wait_exit(process, timeout, what)
+    assert code == 0, f"expected {what} with exit code 0; it exited {code}: {process.stderr.read()[-500:]!r}"
+
+
 def wait_until(predicate, timeout, what):
+    """Polls `predicate` every 100 ms until it holds; fails after the timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    raise AssertionError(f"expected {what} within {timeout} s; it did not happen")
 
 
 def wait_for_stream(server, name="live/test", timeout=15):
     """Waits until the stream plays: ffprobe sees its video."""
+    said = ["nothing"]
+
     def playable():
-        result = subprocess.run(["ffprobe", "-v", "error", "-of", "json", "-show_streams", server.url(name)],
-                                capture_output=True, timeout=20, text=True)
+        try:
+            result = subprocess.run(["ffprobe", "-v", "error", "-of", "json", "-show_streams", server.url(name)],
+                                    capture_output=True, timeout=5, text=True)
+        except subprocess.TimeoutExpired:
+            said[0] = "no answer within 5 s"
+            return False
+        said[0] = f"exit {result.returncode} {result.stderr.strip()[-300:]!r}"
         return result.returncode == 0 and '"codec_type": "video"' in result.stdout
-    wait_until(playable, timeout, f"{name} to be playable")
+    try:
+        wait_until(playable, timeout, f"ffprobe to see video on {server.url(name)}")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; the last ffprobe said: {said[0]}") from None
 
 
 def run_tests(tests):
@@ -169,6 +270,7 @@ def run_tests(tests):
             print(f"PASS {test.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
         except Exception as error:  # noqa: BLE001 - report every failure the same way
             failed += 1
-            print(f"FAIL {test.__name__}: {error}", flush=True)
+            kind = "" if isinstance(error, AssertionError) else f"{type(error).__name__}: "
+            print(f"FAIL {test.__name__}: {kind}{error}", flush=True)
     print(f"{len(tests) - failed} passed, {failed} failed")
     raise SystemExit(1 if failed else 0)

@@ -7,9 +7,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import Server, packets, publish, record, run_tests, stop, wait_for_stream, wait_until
+from harness import Server, ended_ok, packets, publish, record, run_tests, stop, wait_for_stream, wait_until
 from rtmp_client import RawClient, command, message
 
+RANDOM_CONNECTIONS = 20
 CONFIG = """rtmp:
   handshake_timeout: 1s
   max_message_size: 64KiB
@@ -21,11 +22,12 @@ viewers:
 
 def attack(server):
     port = server.rtmp_port
-    for size in (1, 2, 100, 1537, 5000, 20000):  # random bytes of every size class
-        for _ in range(3):
-            with socket.create_connection(("127.0.0.1", port)) as s:
-                s.sendall(os.urandom(size))
-    for payload in (b"\x03", b"\x03" + os.urandom(700), b"\x06" + os.urandom(1536)):  # truncated, bad version
+    sizes = (1, 2, 100, 1537, 5000, 20000)  # random bytes of every size class
+    for i in range(RANDOM_CONNECTIONS):
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(os.urandom(sizes[i % len(sizes)]))
+    # C0 only, C0 and half of C1, a bad version byte.
+    for payload in (b"\x03", b"\x03" + os.urandom(768), b"\x06" + os.urandom(1536)):
         with socket.create_connection(("127.0.0.1", port)) as s:
             s.sendall(payload)
             time.sleep(0.05)
@@ -40,7 +42,8 @@ def attack(server):
         client = RawClient(port)
         client.handshake()
         client.send(payload)
-        assert client.closed_by_server(10), f"the server kept a hostile session open: {payload[:20]!r}"
+        assert client.closed_by_server(10), \
+            f"expected the server to close a hostile session within 10 s; it kept it open: {payload[:20]!r}"
         client.close()
 
 
@@ -56,17 +59,23 @@ def test_hostile_peers_do_not_disturb_a_live_stream():
             # A client that completes the handshake and then goes silent.
             silent = RawClient(server.rtmp_port)
             silent.handshake()
-            assert silent.closed_by_server(5), "a silent client outlived the 1 s handshake timeout"
+            assert silent.closed_by_server(3), \
+                "expected a silent client closed by the 1 s handshake timeout; still open after 3 s"
             silent.close()
-            assert viewer.wait(40) == 0, viewer.stderr.read()
+            ended_ok(viewer, 40, "the viewer to record 8 s through the attack")
             dts = [d for d, _ in packets(out, "v")]
-            assert dts[-1] - dts[0] > 6, f"the viewer got only {dts[-1] - dts[0]:.1f} s of video"
-            gaps = [b - a for a, b in zip(dts, dts[1:])]
-            assert max(gaps) < 0.5, f"the live stream stalled for {max(gaps):.2f} s during the attack"
+            span = dts[-1] - dts[0] if dts else 0
+            assert span > 6, f"expected ~8 s of video through the attack; got {span:.1f} s"
+            gap = max(b - a for a, b in zip(dts, dts[1:]))
+            assert gap < 0.5, f"expected no stall during the attack; the video stalled for {gap:.2f} s"
             log = server.log()
-            assert log.count("(protocol_error)") >= 5, server.log_tail(60)
-            assert "(timeout)" in log and "unsupported RTMP version 6" in log, server.log_tail(60)
-            assert server.alive() and publisher.poll() is None
+            closed = log.count("(protocol_error)")
+            assert closed >= 5, f"expected >= 5 sessions closed with (protocol_error); got {closed}:\n" \
+                                f"{server.log_tail(60)}"
+            for expected in ("(timeout)", "unsupported RTMP version 6"):
+                assert expected in log, f"expected {expected!r} in the log:\n{server.log_tail(60)}"
+            assert server.alive(), f"expected rtsedge running; it exited {server.process.poll()}"
+            assert publisher.poll() is None, f"expected the publisher running; it exited {publisher.poll()}"
         finally:
             stop(publisher)
 
@@ -81,10 +90,11 @@ def test_a_viewer_that_never_reads_is_dropped_alone():
             stuck.play("live", "test")  # and never reads again
             out = Path(folder) / "healthy.flv"
             healthy = record(server.url(), out, 6)
-            wait_until(lambda: "(slow_viewer)" in server.log(), 30, "the stuck viewer to be closed")
-            assert healthy.wait(40) == 0, healthy.stderr.read()
+            wait_until(lambda: "(slow_viewer)" in server.log(), 30, "the stuck viewer closed as (slow_viewer)")
+            ended_ok(healthy, 40, "the healthy viewer to record 6 s")
             dts = [d for d, _ in packets(out, "v")]
-            assert dts[-1] - dts[0] > 4.5, f"the healthy viewer got only {dts[-1] - dts[0]:.1f} s"
+            span = dts[-1] - dts[0] if dts else 0
+            assert span > 4.5, f"expected ~6 s of video for the healthy viewer; got {span:.1f} s"
             stuck.close()
         finally:
             stop(publisher)

@@ -139,3 +139,17 @@ TEST_CASE("delivery timings: relay latency per frame written, first-frame time o
 
 }  // namespace
 }  // namespace rtsedge
+
+namespace rtsedge {
+namespace {
+
+TEST_CASE("a viewer's first frame is a sync point, with or without a GOP cache") {
+  ManualClock clock;
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  CHECK(queue.pushFrame(tagged(1), FrameMark{false, clock.now(), 0}) == EgressQueue::Push::kDropped);
+  CHECK(queue.pushFrame(tagged(2), FrameMark{true, clock.now(), 0}) == EgressQueue::Push::kQueued);
+  CHECK(drain(queue) == std::vector<uint8_t>{2});
+}
+
+}  // namespace
+}  // namespace rtsedge
