@@ -38,6 +38,13 @@ class TcpSession : public uv::DeferredDeletable, public Client, protected uv::Tc
     ClientRegistry& clients;
     SessionMetrics& metrics;
     EgressQueueLimits queueLimits;
+
+    // From a protocol's own context, which has these members and its viewer settings.
+    template <class ProtocolContext>
+    static Context of(const ProtocolContext& context) {
+      return {context.loop, context.clock, context.clients, context.metrics,
+              EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}};
+    }
   };
 
   ~TcpSession() override;

@@ -19,16 +19,11 @@ bool flag(const HttpRequest& request, std::string_view name) {
   auto value = request.queryParam(name);
   return value && (*value == "1" || *value == "true");
 }
-
-TcpSession::Context sessionContext(const HttpContext& context) {
-  return {context.loop, context.clock, context.clients, context.metrics,
-          EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}};
-}
 }  // namespace
 
 HttpSession::HttpSession(HttpContext& context, std::unique_ptr<uv::TcpConnection> connection,
                          TcpSession::Listener& listener)
-    : TcpSession(sessionContext(context), std::move(connection), listener),
+    : TcpSession(TcpSession::Context::of(context), std::move(connection), listener),
       context_(context),
       parser_(
           HttpLimits{context.settings.maxRequestLine, context.settings.maxHeaderSize, context.settings.maxBodySize}),

@@ -8,16 +8,9 @@
 
 namespace rtsedge::rtmp {
 
-namespace {
-TcpSession::Context sessionContext(const RtmpContext& context) {
-  return {context.loop, context.clock, context.clients, context.metrics,
-          EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}};
-}
-}  // namespace
-
 RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection> connection,
                          TcpSession::Listener& listener)
-    : TcpSession(sessionContext(context), std::move(connection), listener),
+    : TcpSession(TcpSession::Context::of(context), std::move(connection), listener),
       context_(context),
       reader_(ChunkReaderLimits{context.settings.maxMessageSize, 64}),
       muxer_(context.settings.chunkSize),
