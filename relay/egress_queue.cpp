@@ -91,6 +91,7 @@ void EgressQueue::onBatchWritten() {
     return;
   }
   SteadyTime now = clock_.now();
+  WallTime wallNow = std::chrono::system_clock::now();
   bool hasSyncPoint = false;
   int64_t mediaUs = inFlight_.front().dtsUs;
   for (const FrameMark& mark : inFlight_) {
@@ -99,6 +100,9 @@ void EgressQueue::onBatchWritten() {
     // GOP-cache frames waited in the cache before this viewer came: not relay latency.
     if (timings_.relayLatency != nullptr && mark.arrival >= timedFrom_) {
       timings_.relayLatency->observe(std::chrono::duration<double>(now - mark.arrival).count());
+      if (mark.capture && timings_.e2eLatency != nullptr) {
+        timings_.e2eLatency->observe(std::chrono::duration<double>(wallNow - *mark.capture).count());
+      }
     }
   }
   if (playStart_ && hasSyncPoint) {

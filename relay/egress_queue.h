@@ -1,7 +1,7 @@
 #pragma once
 
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -20,7 +20,8 @@ struct EgressTimings {
   std::array<metrics::Counter*, static_cast<size_t>(StallCause::kCount)> stallEvents{};
   std::array<metrics::Counter*, static_cast<size_t>(StallCause::kCount)> stallSeconds{};
   metrics::Counter* watchSeconds = nullptr;
-  Micros playerBuffer{200'000};  // the player model's start buffer
+  metrics::Histogram* e2eLatency = nullptr;  // publisher's capture time -> handed to the socket
+  Micros playerBuffer{200'000};              // the player model's start buffer
 };
 
 // What the queue needs to know of a frame besides its bytes.
@@ -28,6 +29,7 @@ struct FrameMark {
   bool syncPoint = false;  // a viewer may start decoding here
   SteadyTime arrival{};    // on this node
   int64_t dtsUs = 0;
+  std::optional<WallTime> capture;  // when the publisher stamped one
 };
 
 struct EgressQueueLimits {

@@ -66,7 +66,7 @@ void EgressSubscriber::onFrame(const FramePtr& frame) {
   bool syncPoint = frame->kind == TrackKind::kVideo   ? frame->keyframe
                    : frame->kind == TrackKind::kAudio ? !hasVideo_
                                                       : false;
-  switch (queue_.pushFrame(std::move(bytes), FrameMark{syncPoint, frame->arrival, frame->dtsUs})) {
+  switch (queue_.pushFrame(std::move(bytes), FrameMark{syncPoint, frame->arrival, frame->dtsUs, frame->capture})) {
     case EgressQueue::Push::kOverflow: listener_.onEgressOverflow(); return;
     case EgressQueue::Push::kSkipped: listener_.onEgressSkipped(); break;
     case EgressQueue::Push::kQueued:

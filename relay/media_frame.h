@@ -44,6 +44,7 @@ struct TrackConfig {
   double frameRate = 0;
   uint32_t sampleRate = 0;
   uint8_t channels = 0;
+  uint8_t nalLengthSize = 4;  // H.264/H.265: bytes of each NAL unit's length prefix in frames
 
   // How an FLV source signalled the codec, so FLV/RTMP egress writes it the same way:
   // H.265 over the legacy codec id 12 instead of Enhanced RTMP's FourCC.

@@ -35,10 +35,15 @@ SessionMetrics::SessionMetrics(metrics::Registry& registry, std::string protocol
       watchSeconds(registry
                        .counter("rtsedge_watch_seconds_total", "Time viewers spent watching since playback started.",
                                 {"protocol"})
-                       .labels({protocol})) {}
+                       .labels({protocol})),
+      e2eLatency(registry
+                     .histogram("rtsedge_e2e_latency_seconds",
+                                "A publisher's capture time (SEI stamp) to the frame handed to a viewer's socket.",
+                                {"protocol"}, metrics::kLatencyBuckets)
+                     .labels({protocol})) {}
 
 EgressTimings SessionMetrics::egressTimings(Micros playerBuffer) {
-  EgressTimings timings{&firstFrame, &relayLatency, {}, {}, &watchSeconds, playerBuffer};
+  EgressTimings timings{&firstFrame, &relayLatency, {}, {}, &watchSeconds, &e2eLatency, playerBuffer};
   for (size_t i = 0; i < static_cast<size_t>(StallCause::kCount); ++i) {
     std::string cause(stallCauseName(static_cast<StallCause>(i)));
     timings.stallEvents[i] = &stallEvents.labels({protocol, cause});

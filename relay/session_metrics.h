@@ -27,6 +27,7 @@ struct SessionMetrics {
   metrics::CounterFamily& stallEvents;   // {protocol, cause}
   metrics::CounterFamily& stallSeconds;  // {protocol, cause}
   metrics::Counter& watchSeconds;
+  metrics::Histogram& e2eLatency;
 };
 
 }  // namespace rtsedge

@@ -91,7 +91,11 @@ Tag ignored(std::string reason) {
 void deriveVideoInfo(TrackConfig& config) {
   if (config.codec == Codec::kH264) {
     auto avc = codec::parseAvcDecoderConfigurationRecord(config.record.span());
-    if (!avc || avc->sps.empty()) {
+    if (!avc) {
+      return;
+    }
+    config.nalLengthSize = avc->nalLengthSize;
+    if (avc->sps.empty()) {
       return;
     }
     if (auto sps = codec::parseH264Sps(avc->sps.front())) {
@@ -104,6 +108,7 @@ void deriveVideoInfo(TrackConfig& config) {
     if (!hevc) {
       return;
     }
+    config.nalLengthSize = hevc->nalLengthSize;
     config.frameRate = hevc->avgFrameRate / 256.0;
     if (auto sps = codec::parseH265Sps(hevc->firstNalUnit(codec::HevcNalType::kSps))) {
       config.width = sps->width;

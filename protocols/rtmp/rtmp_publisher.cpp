@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "protocols/codec/sei.h"
 #include "protocols/flv/flv_tag.h"
 
 namespace rtsedge::rtmp {
@@ -170,6 +171,11 @@ void RtmpPublisher::publishFrame(TrackKind kind, Codec codec, int64_t dtsUs, int
   frame->payload = std::move(payload);
   frame->config = std::move(config);
   frame->arrival = clock_.now();
+  if (kind == TrackKind::kVideo && frame->config) {
+    if (auto micros = codec::findCaptureTime(frame->payload.span(), codec, frame->config->nalLengthSize)) {
+      frame->capture = WallTime(Micros(*micros));
+    }
+  }
   stream_->publishFrame(std::move(frame));
 }
 

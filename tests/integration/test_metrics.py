@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from stamped_publisher import StampedPublisher
 from harness import Server, free_port, publish, run_tests, stop, wait_for_port, wait_for_stream, wait_until
 
 
@@ -124,6 +125,26 @@ def test_a_publisher_pause_is_one_ingest_gap_stall_per_viewer():
             stop(publisher)
 
 
+def test_stamped_frames_give_end_to_end_latency():
+    with Server() as server:
+        publisher = StampedPublisher(server.rtmp_port)
+        viewer = None
+        try:
+            wait_until(lambda: publisher.stamped > 10, 20, "stamped frames to be published")
+            viewer = socket.create_connection(("127.0.0.1", server.http_port))
+            viewer.sendall(b"GET /live/test.flv HTTP/1.1\r\nHost: x\r\n\r\n")
+            read_for([viewer], 4)
+            text = server.get("/metrics")[2].decode()
+            count = sample(text, 'rtsedge_e2e_latency_seconds_count{protocol="http-flv"}')
+            total = sample(text, 'rtsedge_e2e_latency_seconds_sum{protocol="http-flv"}')
+            assert count and count >= 50, f"end-to-end observations in 4 s of 25 fps: {count}"
+            assert 0 <= total / count < 0.2, f"mean end-to-end latency {total / count:.3f} s on loopback"
+        finally:
+            if viewer:
+                viewer.close()
+            publisher.stop()
+
+
 def test_prometheus_scrapes_rtsedge():
     with Server() as server, tempfile.TemporaryDirectory() as folder:
         port = free_port()
@@ -151,4 +172,5 @@ def test_prometheus_scrapes_rtsedge():
 
 if __name__ == "__main__":
     run_tests([test_live_scrape_passes_promtool_and_counts_deliveries,
-               test_a_publisher_pause_is_one_ingest_gap_stall_per_viewer, test_prometheus_scrapes_rtsedge])
+               test_a_publisher_pause_is_one_ingest_gap_stall_per_viewer, test_stamped_frames_give_end_to_end_latency,
+               test_prometheus_scrapes_rtsedge])

@@ -5,6 +5,13 @@
 namespace rtsedge {
 namespace {
 
+FrameMark mark(bool syncPoint, SteadyTime arrival) {
+  FrameMark frame;
+  frame.syncPoint = syncPoint;
+  frame.arrival = arrival;
+  return frame;
+}
+
 Bytes tagged(uint8_t tag) {
   return Bytes::copyOf(std::span<const uint8_t>(&tag, 1));
 }
@@ -24,8 +31,8 @@ TEST_CASE("egress queue delivers control and frames in order") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
   queue.pushControl(tagged(1));
-  CHECK(queue.pushFrame(tagged(2), FrameMark{true, clock.now(), 0}) == EgressQueue::Push::kQueued);
-  CHECK(queue.pushFrame(tagged(3), FrameMark{false, clock.now(), 0}) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(2), mark(true, clock.now())) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(3), mark(false, clock.now())) == EgressQueue::Push::kQueued);
   CHECK(drain(queue) == std::vector<uint8_t>{1, 2, 3});
   CHECK_FALSE(queue.hasPending());
 }
@@ -34,15 +41,15 @@ TEST_CASE("a viewer behind by more than the soft bound skips to the next keyfram
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
   queue.pushControl(tagged(1));
-  queue.pushFrame(tagged(2), FrameMark{true, clock.now(), 0});
-  queue.pushFrame(tagged(3), FrameMark{false, clock.now(), 0});
+  queue.pushFrame(tagged(2), mark(true, clock.now()));
+  queue.pushFrame(tagged(3), mark(false, clock.now()));
   clock.advance(Millis(1001));
   // Past the soft bound: queued frames go, the control message stays, and
   // delta frames are dropped until a keyframe.
-  CHECK(queue.pushFrame(tagged(4), FrameMark{false, clock.now(), 0}) == EgressQueue::Push::kSkipped);
-  CHECK(queue.pushFrame(tagged(5), FrameMark{false, clock.now(), 0}) == EgressQueue::Push::kDropped);
-  CHECK(queue.pushFrame(tagged(6), FrameMark{true, clock.now(), 0}) == EgressQueue::Push::kQueued);
-  CHECK(queue.pushFrame(tagged(7), FrameMark{false, clock.now(), 0}) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(4), mark(false, clock.now())) == EgressQueue::Push::kSkipped);
+  CHECK(queue.pushFrame(tagged(5), mark(false, clock.now())) == EgressQueue::Push::kDropped);
+  CHECK(queue.pushFrame(tagged(6), mark(true, clock.now())) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(7), mark(false, clock.now())) == EgressQueue::Push::kQueued);
   CHECK(drain(queue) == std::vector<uint8_t>{1, 6, 7});
   CHECK(queue.skips() == 1);
 }
@@ -50,31 +57,32 @@ TEST_CASE("a viewer behind by more than the soft bound skips to the next keyfram
 TEST_CASE("a skip that lands on a keyframe keeps it") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
-  queue.pushFrame(tagged(1), FrameMark{true, clock.now(), 0});
+  queue.pushFrame(tagged(1), mark(true, clock.now()));
   clock.advance(Millis(1500));
-  CHECK(queue.pushFrame(tagged(2), FrameMark{true, clock.now(), 0}) == EgressQueue::Push::kSkipped);
+  CHECK(queue.pushFrame(tagged(2), mark(true, clock.now())) == EgressQueue::Push::kSkipped);
   CHECK(drain(queue) == std::vector<uint8_t>{2});
 }
 
 TEST_CASE("a write stuck past the hard bound asks to close the viewer") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
-  queue.pushFrame(tagged(1), FrameMark{true, clock.now(), 0});
+  queue.pushFrame(tagged(1), mark(true, clock.now()));
   std::vector<Bytes> batch;
   queue.takeBatch(batch);  // in flight, never completes: the client does not read
   for (int i = 0; i < 49; ++i) {
     clock.advance(Millis(100));
-    CHECK(queue.pushFrame(tagged(2), FrameMark{i % 10 == 0, clock.now(), 0}) != EgressQueue::Push::kOverflow);
+    CHECK(queue.pushFrame(tagged(2), mark(i % 10 == 0, clock.now())) != EgressQueue::Push::kOverflow);
   }
   clock.advance(Millis(101));
-  CHECK(queue.pushFrame(tagged(3), FrameMark{false, clock.now(), 0}) == EgressQueue::Push::kOverflow);
+  CHECK(queue.pushFrame(tagged(3), mark(false, clock.now())) == EgressQueue::Push::kOverflow);
 }
 
 TEST_CASE("a viewer that keeps up is never skipped") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
   for (int i = 0; i < 1000; ++i) {
-    CHECK(queue.pushFrame(tagged(static_cast<uint8_t>(i)), FrameMark{i % 50 == 0, clock.now(), 0}) == EgressQueue::Push::kQueued);
+    CHECK(queue.pushFrame(tagged(static_cast<uint8_t>(i)), mark(i % 50 == 0, clock.now())) ==
+          EgressQueue::Push::kQueued);
     clock.advance(Millis(40));
     CHECK(drain(queue).size() == 1);
   }
@@ -85,8 +93,8 @@ TEST_CASE("requireSyncPoint drops frames until a sync point") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
   queue.requireSyncPoint();
-  CHECK(queue.pushFrame(tagged(1), FrameMark{false, clock.now(), 0}) == EgressQueue::Push::kDropped);
-  CHECK(queue.pushFrame(tagged(2), FrameMark{true, clock.now(), 0}) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(1), mark(false, clock.now())) == EgressQueue::Push::kDropped);
+  CHECK(queue.pushFrame(tagged(2), mark(true, clock.now())) == EgressQueue::Push::kQueued);
   CHECK(drain(queue) == std::vector<uint8_t>{2});
 }
 
@@ -118,9 +126,9 @@ TEST_CASE("delivery timings: relay latency per frame written, first-frame time o
   SteadyTime arrived = clock.now();
   clock.advance(Millis(30));
   queue.pushControl(tagged(0));
-  queue.pushFrame(tagged(9), FrameMark{true, cached, 0});
-  queue.pushFrame(tagged(1), FrameMark{false, arrived, 0});
-  queue.pushFrame(tagged(2), FrameMark{false, clock.now(), 0});
+  queue.pushFrame(tagged(9), mark(true, cached));
+  queue.pushFrame(tagged(1), mark(false, arrived));
+  queue.pushFrame(tagged(2), mark(false, clock.now()));
   std::vector<Bytes> batch;
   queue.takeBatch(batch);
   clock.advance(Millis(20));
@@ -129,7 +137,7 @@ TEST_CASE("delivery timings: relay latency per frame written, first-frame time o
   CHECK(relay.sum() == doctest::Approx(0.05 + 0.02));
   CHECK(firstFrame.count() == 1);
   CHECK(firstFrame.sum() == doctest::Approx(0.05));  // from startTiming to the write of the keyframe
-  queue.pushFrame(tagged(3), FrameMark{true, clock.now(), 0});
+  queue.pushFrame(tagged(3), mark(true, clock.now()));
   batch.clear();
   queue.takeBatch(batch);
   queue.onBatchWritten();
@@ -146,9 +154,33 @@ namespace {
 TEST_CASE("a viewer's first frame is a sync point, with or without a GOP cache") {
   ManualClock clock;
   EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
-  CHECK(queue.pushFrame(tagged(1), FrameMark{false, clock.now(), 0}) == EgressQueue::Push::kDropped);
-  CHECK(queue.pushFrame(tagged(2), FrameMark{true, clock.now(), 0}) == EgressQueue::Push::kQueued);
+  CHECK(queue.pushFrame(tagged(1), mark(false, clock.now())) == EgressQueue::Push::kDropped);
+  CHECK(queue.pushFrame(tagged(2), mark(true, clock.now())) == EgressQueue::Push::kQueued);
   CHECK(drain(queue) == std::vector<uint8_t>{2});
+}
+
+}  // namespace
+}  // namespace rtsedge
+
+namespace rtsedge {
+namespace {
+
+TEST_CASE("a frame with a capture stamp records end-to-end latency") {
+  ManualClock clock;
+  metrics::Histogram e2e({metrics::kLatencyBuckets});
+  EgressTimings timings;
+  timings.e2eLatency = &e2e;
+  EgressQueue queue({Millis(1000), Millis(5000), 256}, clock);
+  queue.startTiming(timings);
+  FrameMark stamped = mark(true, clock.now());
+  stamped.capture = std::chrono::system_clock::now() - std::chrono::milliseconds(300);
+  queue.pushFrame(tagged(1), stamped);
+  queue.pushFrame(tagged(2), mark(false, clock.now()));  // unstamped: not counted
+  std::vector<Bytes> batch;
+  queue.takeBatch(batch);
+  queue.onBatchWritten();
+  REQUIRE(e2e.count() == 1);
+  CHECK(e2e.sum() == doctest::Approx(0.3).epsilon(0.2));
 }
 
 }  // namespace
