@@ -97,12 +97,16 @@ void EgressQueue::onBatchWritten() {
   for (const FrameMark& mark : inFlight_) {
     hasSyncPoint = hasSyncPoint || mark.syncPoint;
     mediaUs = std::max(mediaUs, mark.dtsUs);
-    // GOP-cache frames waited in the cache before this viewer came: not relay latency.
-    if (timings_.relayLatency != nullptr && mark.arrival >= timedFrom_) {
+    // GOP-cache frames waited in the cache before this viewer came: latency is
+    // measured on live frames only.
+    if (mark.arrival < timedFrom_) {
+      continue;
+    }
+    if (timings_.relayLatency != nullptr) {
       timings_.relayLatency->observe(std::chrono::duration<double>(now - mark.arrival).count());
-      if (mark.capture && timings_.e2eLatency != nullptr) {
-        timings_.e2eLatency->observe(std::chrono::duration<double>(wallNow - *mark.capture).count());
-      }
+    }
+    if (mark.capture && timings_.e2eLatency != nullptr) {
+      timings_.e2eLatency->observe(std::chrono::duration<double>(wallNow - *mark.capture).count());
     }
   }
   if (playStart_ && hasSyncPoint) {
