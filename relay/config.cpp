@@ -242,6 +242,10 @@ Config readConfig(const YAML::Node& root, std::string_view source) {
   top.section("http", [&](Section& http) { readHttp(http, config.http); });
   top.section("streams", [&](Section& streams) { readStreams(streams, config.streams); });
   top.section("viewers", [&](Section& viewers) { readViewers(viewers, config.viewers); });
+  top.section("metrics", [&](Section& metrics) {
+    metrics.value("per_stream", config.metrics.perStream, parseBool);
+    metrics.integer("max_streams", config.metrics.maxStreams, 1, 100'000);
+  });
   top.finish();
   return config;
 }

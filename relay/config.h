@@ -57,6 +57,11 @@ struct ViewerSettings {
   Millis playerBuffer{200};     // the stall model's player starts and resumes with this much buffered
 };
 
+struct MetricsSettings {
+  bool perStream = false;    // per-stream series on /metrics
+  uint32_t maxStreams = 1000;  // at most this many streams get per-stream series
+};
+
 struct Config {
   std::string source;  // file name, or "<embedded default>"
   LogSettings log;
@@ -64,6 +69,7 @@ struct Config {
   HttpSettings http;
   StreamSettings streams;
   ViewerSettings viewers;
+  MetricsSettings metrics;
 };
 
 // Parses and validates a whole configuration. Errors read

@@ -1,6 +1,9 @@
 #include "protocols/http/api.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "metrics/process_metrics.h"
@@ -68,8 +71,11 @@ HttpResponse Api::handle(const HttpRequest& request) {
                   : HttpResponse{503, "text/plain; charset=utf-8", "starting\n", {}};
   }
   if (path == "/metrics" && read) {
-    return HttpResponse{
-        200, "text/plain; version=0.0.4; charset=utf-8", registry_.exposition() + metrics::processMetrics(), {}};
+    std::string text = registry_.exposition() + metrics::processMetrics();
+    if (config_.metrics.perStream) {
+      text += perStreamMetrics();
+    }
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}};
   }
   if (path == "/api/v1/server" && read) {
     return server();
@@ -91,6 +97,33 @@ HttpResponse Api::handle(const HttpRequest& request) {
                          request.method + " " + path + " is not an API route");
   }
   return errorResponse(404, "nothing at " + path);
+}
+
+// Built at scrape time from the hub, so no frame pays for it; bounded by
+// metrics.max_streams (stream keys are validated, so they need no escaping).
+std::string Api::perStreamMetrics() {
+  std::map<std::string, int> viewers;
+  for (const auto& [id, client] : clients_.all()) {
+    ClientInfo info = client->clientInfo();
+    if (info.role == "player") {
+      ++viewers[info.stream];
+    }
+  }
+  std::string viewerLines, byteLines;
+  size_t count = 0;
+  hub_.forEach([&](Stream& s) {
+    if (count++ >= config_.metrics.maxStreams) {
+      return;
+    }
+    viewerLines += fmt::format("rtsedge_stream_viewers{{stream=\"{}\"}} {}\n", s.key(), viewers[s.key()]);
+    byteLines += fmt::format("rtsedge_stream_ingest_bytes_total{{stream=\"{}\"}} {}\n", s.key(), s.stats().bytes());
+  });
+  return "# HELP rtsedge_stream_viewers Viewers of one stream, all protocols.\n"
+         "# TYPE rtsedge_stream_viewers gauge\n" +
+         viewerLines +
+         "# HELP rtsedge_stream_ingest_bytes_total Media bytes one stream received since it was created here.\n"
+         "# TYPE rtsedge_stream_ingest_bytes_total counter\n" +
+         byteLines;
 }
 
 HttpResponse Api::server() {

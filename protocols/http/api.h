@@ -32,6 +32,7 @@ class Api {
   HttpResponse clients(const HttpRequest& request);
   HttpResponse kickClient(const std::string& id);
   HttpResponse server();
+  std::string perStreamMetrics();
 
   Hub& hub_;
   ClientRegistry& clients_;

@@ -126,7 +126,7 @@ def test_a_publisher_pause_is_one_ingest_gap_stall_per_viewer():
 
 
 def test_stamped_frames_give_end_to_end_latency():
-    with Server() as server:
+    with Server("metrics:\n  per_stream: true\n  max_streams: 5\n") as server:
         publisher = StampedPublisher(server.rtmp_port)
         viewer = None
         try:
@@ -139,6 +139,11 @@ def test_stamped_frames_give_end_to_end_latency():
             total = sample(text, 'rtsedge_e2e_latency_seconds_sum{protocol="http-flv"}')
             assert count and count >= 50, f"end-to-end observations in 4 s of 25 fps: {count}"
             assert 0 <= total / count < 0.2, f"mean end-to-end latency {total / count:.3f} s on loopback"
+            assert sample(text, 'rtsedge_stream_viewers{stream="live/test"}') == 1, text
+            assert sample(text, 'rtsedge_stream_ingest_bytes_total{stream="live/test"}') > 10_000
+            check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
+                                   timeout=30)
+            assert check.returncode == 0, check.stdout + check.stderr
         finally:
             if viewer:
                 viewer.close()

@@ -48,6 +48,8 @@ void checkDefaults(const Config& config) {
   CHECK(config.viewers.queueSoftLimit == defaults.viewers.queueSoftLimit);
   CHECK(config.viewers.queueHardLimit == defaults.viewers.queueHardLimit);
   CHECK(config.viewers.playerBuffer == defaults.viewers.playerBuffer);
+  CHECK(config.metrics.perStream == defaults.metrics.perStream);
+  CHECK(config.metrics.maxStreams == defaults.metrics.maxStreams);
 }
 
 TEST_CASE("an empty document means every default") {
@@ -89,7 +91,9 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
                           "on_duplicate_publish:",
                           "queue_soft_limit:",
                           "queue_hard_limit:",
-                          "player_buffer:"}) {
+                          "player_buffer:",
+                          "per_stream:",
+                          "max_streams:"}) {
     CAPTURE(key);
     CHECK(embeddedDefaultConfig().find(key) != std::string_view::npos);
   }
@@ -167,7 +171,7 @@ TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
 }
 
 TEST_CASE("unknown keys are refused at every level, listing the known ones in documented order") {
-  CHECK(errorOf("rmtp: {}\n") == "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, streams, viewers)");
+  CHECK(errorOf("rmtp: {}\n") == "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, streams, viewers, metrics)");
   CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
         "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
         "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
