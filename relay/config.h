@@ -58,7 +58,7 @@ struct ViewerSettings {
 };
 
 struct MetricsSettings {
-  bool perStream = false;    // per-stream series on /metrics
+  bool perStream = false;      // per-stream series on /metrics
   uint32_t maxStreams = 1000;  // at most this many streams get per-stream series
 };
 

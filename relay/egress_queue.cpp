@@ -92,6 +92,9 @@ void EgressQueue::onBatchWritten() {
   }
   SteadyTime now = clock_.now();
   WallTime wallNow = std::chrono::system_clock::now();
+  if (timings_.framesSent != nullptr) {
+    timings_.framesSent->inc(static_cast<double>(inFlight_.size()));
+  }
   bool hasSyncPoint = false;
   int64_t mediaUs = inFlight_.front().dtsUs;
   for (const FrameMark& mark : inFlight_) {

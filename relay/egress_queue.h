@@ -21,7 +21,8 @@ struct EgressTimings {
   std::array<metrics::Counter*, static_cast<size_t>(StallCause::kCount)> stallSeconds{};
   metrics::Counter* watchSeconds = nullptr;
   metrics::Histogram* e2eLatency = nullptr;  // publisher's capture time -> handed to the socket
-  Micros playerBuffer{200'000};              // the player model's start buffer
+  metrics::Counter* framesSent = nullptr;
+  Micros playerBuffer{200'000};  // the player model's start buffer
 };
 
 // What the queue needs to know of a frame besides its bytes.

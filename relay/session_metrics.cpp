@@ -40,10 +40,19 @@ SessionMetrics::SessionMetrics(metrics::Registry& registry, std::string protocol
                      .histogram("rtsedge_e2e_latency_seconds",
                                 "A publisher's capture time (SEI stamp) to the frame handed to a viewer's socket.",
                                 {"protocol"}, metrics::kLatencyBuckets)
-                     .labels({protocol})) {}
+                     .labels({protocol})),
+      connectionsAccepted(
+          registry.counter("rtsedge_connections_accepted_total", "Connections accepted, by protocol.", {"protocol"})
+              .labels({protocol})),
+      framesReceived(
+          registry.counter("rtsedge_received_frames_total", "Frames received from sources, by protocol.", {"protocol"})
+              .labels({protocol})),
+      framesSent(
+          registry.counter("rtsedge_sent_frames_total", "Frames handed to viewers' sockets, by protocol.", {"protocol"})
+              .labels({protocol})) {}
 
 EgressTimings SessionMetrics::egressTimings(Micros playerBuffer) {
-  EgressTimings timings{&firstFrame, &relayLatency, {}, {}, &watchSeconds, &e2eLatency, playerBuffer};
+  EgressTimings timings{&firstFrame, &relayLatency, {}, {}, &watchSeconds, &e2eLatency, &framesSent, playerBuffer};
   for (size_t i = 0; i < static_cast<size_t>(StallCause::kCount); ++i) {
     std::string cause(stallCauseName(static_cast<StallCause>(i)));
     timings.stallEvents[i] = &stallEvents.labels({protocol, cause});

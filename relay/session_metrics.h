@@ -28,6 +28,9 @@ struct SessionMetrics {
   metrics::CounterFamily& stallSeconds;  // {protocol, cause}
   metrics::Counter& watchSeconds;
   metrics::Histogram& e2eLatency;
+  metrics::Counter& connectionsAccepted;
+  metrics::Counter& framesReceived;
+  metrics::Counter& framesSent;
 };
 
 }  // namespace rtsedge

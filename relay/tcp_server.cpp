@@ -48,6 +48,7 @@ void TcpServer::onTcpAccepted(std::unique_ptr<uv::TcpConnection> connection) {
     spdlog::warn("{}: {} refused: {} connections open", metrics_.protocol, connection->peer(), sessions_.size());
     return;  // the connection closes as it goes out of scope
   }
+  metrics_.connectionsAccepted.inc();
   auto session = factory_(std::move(connection), *this);
   TcpSession& started = *session;
   sessions_.emplace(started.id(), std::move(session));

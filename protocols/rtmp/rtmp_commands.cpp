@@ -117,7 +117,8 @@ void RtmpSession::onPublish(const Message& message, double transaction, const st
     closeAfterFlush(CloseReason::kRefused, key.error().wrap("publish").message());
     return;
   }
-  auto publisher = std::make_unique<RtmpPublisher>(context_.clock, static_cast<RtmpPublisher::Listener&>(*this));
+  auto publisher = std::make_unique<RtmpPublisher>(context_.clock, metrics().framesReceived,
+                                                   static_cast<RtmpPublisher::Listener&>(*this));
   if (Status status = publisher->attachTo(context_.hub.acquire(key->key())); !status) {
     sendStatus(message.streamId, "error", "NetStream.Publish.BadName", status.error().message());
     closeAfterFlush(CloseReason::kRefused, status.error().wrap("publish").message());

@@ -162,6 +162,7 @@ Status RtmpPublisher::onData(const Message& message, const std::vector<amf0::Val
 
 void RtmpPublisher::publishFrame(TrackKind kind, Codec codec, int64_t dtsUs, int64_t ptsUs, bool keyframe,
                                  Bytes payload, TrackConfigPtr config) {
+  framesReceived_.inc();
   auto frame = std::make_shared<MediaFrame>();
   frame->kind = kind;
   frame->codec = codec;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "metrics/registry.h"
 #include "protocols/rtmp/amf0.h"
 #include "protocols/rtmp/message.h"
 #include "relay/clock.h"
@@ -24,7 +25,8 @@ class RtmpPublisher final : public Source {
   };
 
   // Attach with attachTo(); the stream outlives the publisher while attached.
-  RtmpPublisher(const Clock& clock, Listener& listener) : clock_(clock), listener_(listener) {}
+  RtmpPublisher(const Clock& clock, metrics::Counter& framesReceived, Listener& listener)
+      : clock_(clock), framesReceived_(framesReceived), listener_(listener) {}
   ~RtmpPublisher() override;
 
   Status attachTo(Stream& stream);
@@ -43,6 +45,7 @@ class RtmpPublisher final : public Source {
   int64_t extendTimestamp(uint32_t timestamp);
 
   const Clock& clock_;
+  metrics::Counter& framesReceived_;
   Listener& listener_;
   Stream* stream_ = nullptr;
   TrackConfigPtr videoConfig_;

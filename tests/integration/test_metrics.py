@@ -48,6 +48,10 @@ def test_live_scrape_passes_promtool_and_counts_deliveries():
             latency_sum = sample(text, 'rtsedge_relay_latency_seconds_sum{protocol="http-flv"}')
             assert latency_sum / relayed < 0.1, f"mean relay latency {latency_sum / relayed:.3f} s on loopback"
             assert sample(text, "process_resident_memory_bytes") > 1e6
+            received = sample(text, 'rtsedge_received_frames_total{protocol="rtmp"}')
+            sent = sample(text, 'rtsedge_sent_frames_total{protocol="http-flv"}')
+            assert received > 100 and sent > 3 * 40, f"frames in {received}, out to 3 viewers {sent}"
+            assert sample(text, 'rtsedge_connections_accepted_total{protocol="http-flv"}') >= 4
             check_dashboard_and_rules(text)
         finally:
             for s in viewers:
