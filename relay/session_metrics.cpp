@@ -49,7 +49,10 @@ SessionMetrics::SessionMetrics(metrics::Registry& registry, std::string protocol
               .labels({protocol})),
       framesSent(
           registry.counter("rtsedge_sent_frames_total", "Frames handed to viewers' sockets, by protocol.", {"protocol"})
-              .labels({protocol})) {}
+              .labels({protocol})),
+      protocolErrors(registry.counter("rtsedge_protocol_errors_total",
+                                      "Malformed input that closed a session, by protocol and what was malformed.",
+                                      {"protocol", "kind"})) {}
 
 EgressTimings SessionMetrics::egressTimings(Micros playerBuffer) {
   EgressTimings timings{&firstFrame, &relayLatency, {}, {}, &watchSeconds, &e2eLatency, &framesSent, playerBuffer};

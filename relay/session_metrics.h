@@ -31,6 +31,7 @@ struct SessionMetrics {
   metrics::Counter& connectionsAccepted;
   metrics::Counter& framesReceived;
   metrics::Counter& framesSent;
+  metrics::CounterFamily& protocolErrors;  // {protocol, kind}
 };
 
 }  // namespace rtsedge

@@ -89,6 +89,13 @@ void TcpSession::closeAfterFlush(CloseReason reason, std::string detail) {
   flush();
 }
 
+void TcpSession::protocolError(std::string_view kind, std::string_view detail) {
+  if (!closed_) {
+    metrics_.protocolErrors.labels({metrics_.protocol, std::string(kind)}).inc();
+  }
+  close(CloseReason::kProtocolError, detail);
+}
+
 void TcpSession::close(CloseReason reason, std::string_view detail) {
   if (closed_) {
     return;

@@ -52,6 +52,8 @@ class TcpSession : public uv::DeferredDeletable, public Client, protected uv::Tc
   uint64_t id() const { return id_; }
   virtual void start() = 0;
   void close(CloseReason reason, std::string_view detail);
+  // Malformed input: counted by kind (handshake, chunk, command, ...), then closed.
+  void protocolError(std::string_view kind, std::string_view detail);
 
   ClientInfo clientInfo() const override;
   void kick() override { close(CloseReason::kKicked, "kicked through the API"); }

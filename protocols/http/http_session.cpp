@@ -70,6 +70,7 @@ void HttpSession::onTcpData(std::span<const uint8_t> data) {
     spdlog::warn("http-flv#{} {}: {} {}", id(), connection().peer(), failure->status, failure->reason);
     phase_ = Phase::kReading;
     requests_.clear();
+    metrics().protocolErrors.labels({metrics().protocol, "request"}).inc();
     respond(errorResponse(failure->status, failure->reason), false, CloseReason::kProtocolError);
     return;
   }

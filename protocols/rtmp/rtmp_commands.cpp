@@ -35,13 +35,13 @@ void RtmpSession::sendStatus(uint32_t streamId, std::string_view level, std::str
 void RtmpSession::handleCommand(const Message& message, std::span<const uint8_t> amf0Body) {
   auto decoded = amf0::decodeAll(amf0Body);
   if (!decoded) {
-    close(CloseReason::kProtocolError, decoded.error().wrap("command").message());
+    protocolError("command", decoded.error().wrap("command").message());
     return;
   }
   const std::vector<Value>& values = *decoded;
   auto name = values.empty() ? std::nullopt : values[0].asString();
   if (!name) {
-    close(CloseReason::kProtocolError, "command without a name");
+    protocolError("command", "command without a name");
     return;
   }
   double transaction = values.size() > 1 ? values[1].asNumber().value_or(0) : 0;
@@ -51,7 +51,7 @@ void RtmpSession::handleCommand(const Message& message, std::span<const uint8_t>
     return;
   }
   if (phase_ == Phase::kConnecting) {
-    close(CloseReason::kProtocolError, fmt::format("\"{}\" before connect", *name));
+    protocolError("command", fmt::format("\"{}\" before connect", *name));
     return;
   }
   if (*name == "createStream") {
@@ -73,13 +73,13 @@ void RtmpSession::handleCommand(const Message& message, std::span<const uint8_t>
 
 void RtmpSession::onConnect(double transaction, const std::vector<Value>& args) {
   if (phase_ != Phase::kConnecting) {
-    close(CloseReason::kProtocolError, "second connect");
+    protocolError("command", "second connect");
     return;
   }
   const Value* app = args.empty() ? nullptr : args[0].get("app");
   auto appName = app != nullptr ? app->asString() : std::nullopt;
   if (!appName) {
-    close(CloseReason::kProtocolError, "connect without an app");
+    protocolError("command", "connect without an app");
     return;
   }
   app_ = std::string(*appName);
@@ -108,7 +108,7 @@ Result<StreamKey> RtmpSession::streamKeyFrom(const std::vector<Value>& args) {
 void RtmpSession::onPublish(const Message& message, double transaction, const std::vector<Value>& args) {
   (void)transaction;  // answered by onStatus, as clients expect
   if (phase_ != Phase::kConnected) {
-    close(CloseReason::kProtocolError, "publish while already publishing or playing");
+    protocolError("command", "publish while already publishing or playing");
     return;
   }
   auto key = streamKeyFrom(args);
@@ -136,7 +136,7 @@ void RtmpSession::onPublish(const Message& message, double transaction, const st
 
 void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args) {
   if (phase_ != Phase::kConnected) {
-    close(CloseReason::kProtocolError, "play while already publishing or playing");
+    protocolError("command", "play while already publishing or playing");
     return;
   }
   auto key = streamKeyFrom(args);

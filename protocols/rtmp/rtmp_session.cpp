@@ -79,7 +79,7 @@ void RtmpSession::onTcpData(std::span<const uint8_t> data) {
     return;
   }
   if (!status) {
-    close(CloseReason::kProtocolError, status.error().message());
+    protocolError("chunk", status.error().message());
     return;
   }
   acknowledge();
@@ -93,7 +93,7 @@ void RtmpSession::feedHandshake(std::span<const uint8_t>& data) {
   std::vector<uint8_t> reply;
   auto done = handshake_.feed(data, consumed, reply);
   if (!done) {
-    close(CloseReason::kProtocolError, done.error().wrap("handshake").message());
+    protocolError("handshake", done.error().wrap("handshake").message());
     return;
   }
   if (!reply.empty()) {
@@ -142,7 +142,7 @@ void RtmpSession::handleMessage(const Message& message) {
     case MessageType::kAggregate:
       if (publisher_) {
         if (Status status = publisher_->onMedia(message); !status) {
-          close(CloseReason::kProtocolError, status.error().message());
+          protocolError("media", status.error().message());
         }
       }
       break;
@@ -158,7 +158,7 @@ void RtmpSession::handleData(const Message& message) {
   auto values = amf0::decodeAll(data.payload.span());
   Status status = values ? publisher_->onData(data, *values) : Status(values.error());
   if (!status) {
-    close(CloseReason::kProtocolError, status.error().wrap("data message").message());
+    protocolError("data", status.error().wrap("data message").message());
   }
 }
 

@@ -76,6 +76,10 @@ def test_hostile_peers_do_not_disturb_a_live_stream():
                 assert expected in log, f"expected {expected!r} in the log:\n{server.log_tail(60)}"
             assert server.alive(), f"expected rtsedge running; it exited {server.process.poll()}"
             assert publisher.poll() is None, f"expected the publisher running; it exited {publisher.poll()}"
+            metrics = server.get("/metrics")[2].decode()
+            for kind in ("handshake", "chunk", "command"):
+                series = f'rtsedge_protocol_errors_total{{protocol="rtmp",kind="{kind}"}}'
+                assert series in metrics, f"expected {series} counted; metrics:\n{metrics}"
         finally:
             stop(publisher)
 
