@@ -6,17 +6,12 @@
 #include <vector>
 
 #include "protocols/rtmp/chunk_writer.h"
+#include "tests/unit/fixtures/pattern.h"
 
 namespace rtsedge::rtmp {
 namespace {
 
-std::vector<uint8_t> pattern(size_t size, uint8_t seed) {
-  std::vector<uint8_t> out(size);
-  for (size_t i = 0; i < size; ++i) {
-    out[i] = static_cast<uint8_t>(seed + i * 7);
-  }
-  return out;
-}
+using fixtures::pattern;
 
 // Hand-assembled chunks, for the header forms our writer never produces.
 struct Wire {

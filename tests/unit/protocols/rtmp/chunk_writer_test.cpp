@@ -5,17 +5,12 @@
 #include <vector>
 
 #include "protocols/rtmp/chunk_reader.h"
+#include "tests/unit/fixtures/pattern.h"
 
 namespace rtsedge::rtmp {
 namespace {
 
-std::vector<uint8_t> pattern(size_t size, uint8_t seed) {
-  std::vector<uint8_t> out(size);
-  for (size_t i = 0; i < size; ++i) {
-    out[i] = static_cast<uint8_t>(seed + i * 7);
-  }
-  return out;
-}
+using fixtures::pattern;
 
 std::vector<uint8_t> vectorOf(const Bytes& bytes) {
   return {bytes.data(), bytes.data() + bytes.size()};
