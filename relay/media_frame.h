@@ -68,7 +68,7 @@ struct MediaFrame {
   int64_t dtsUs = 0;  // stream timeline, monotonic within a stream
   int64_t ptsUs = 0;
   bool keyframe = false;
-  // H.264/H.265: length-prefixed NAL units (4-byte lengths); AAC: raw frame;
+  // H.264/H.265: length-prefixed NAL units (prefix size: config->nalLengthSize); AAC: raw frame;
   // Opus: packet; data: AMF0 body.
   Bytes payload;
   TrackConfigPtr config;            // the decoder configuration this frame decodes with
