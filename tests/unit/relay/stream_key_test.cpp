@@ -20,16 +20,18 @@ TEST_CASE("stream keys keep the query out of the key") {
 }
 
 TEST_CASE("bad stream names are refused") {
-  for (auto [app, name] : std::vector<std::pair<std::string, std::string>>{{"live", ""},
-                                                                           {"", "x"},
-                                                                           {"live", "a/b"},
-                                                                           {"live", ".."},
-                                                                           {"../etc", "x"},
-                                                                           {"live", "a b"},
-                                                                           {"live", "x\n"},
-                                                                           {"live//x", "y"},
-                                                                           {"live", std::string(300, 'a')},
-                                                                           {"live", "?q=1"}}) {
+  for (const auto& entry : std::vector<std::pair<std::string, std::string>>{{"live", ""},
+                                                                            {"", "x"},
+                                                                            {"live", "a/b"},
+                                                                            {"live", ".."},
+                                                                            {"../etc", "x"},
+                                                                            {"live", "a b"},
+                                                                            {"live", "x\n"},
+                                                                            {"live//x", "y"},
+                                                                            {"live", std::string(300, 'a')},
+                                                                            {"live", "?q=1"}}) {
+    const std::string& app = entry.first;  // named copies: clang cannot capture structured bindings
+    const std::string& name = entry.second;
     CAPTURE(app);
     CAPTURE(name);
     CHECK_FALSE(parseStreamKey(app, name));
