@@ -18,8 +18,11 @@ App::App(Config config)
       rtmpMetrics_(registry_, "rtmp"),
       rtmpContext_{loop_, hub_, clock_, config_.rtmp, config_.viewers, rtmpMetrics_, clients_},
       httpMetrics_(registry_, "http-flv"),
+      httpTsMetrics_(registry_, "http-ts"),
       api_(hub_, clients_, registry_, config_, clock_),
-      httpContext_{loop_, hub_, clock_, config_.http, config_.viewers, httpMetrics_, clients_, api_},
+      httpContext_{loop_, hub_, clock_, config_.http, config_.viewers, httpMetrics_, httpTsMetrics_, clients_, api_},
+      srtSessionMetrics_(registry_, "srt"),
+      srtMetrics_(registry_),
       tick_(loop_, [this] { hub_.tick(); }),
       sigint_(this),
       sigterm_(this) {
@@ -42,6 +45,17 @@ Status App::start() {
       return rtmp.error();
     }
     rtmp_ = std::move(*rtmp);
+  }
+  // SRT before HTTP: a client that sees the HTTP port open finds every listener bound.
+  if (config_.srt.enabled) {
+    srtPoller_ = std::make_unique<srt::SrtPoller>(loop_);
+    srtContext_ = std::make_unique<srt::SrtContext>(srt::SrtContext{
+        loop_, hub_, clock_, config_.srt, config_.viewers, srtSessionMetrics_, clients_, *srtPoller_, srtMetrics_});
+    auto srt = srt::SrtServer::start(*srtContext_);
+    if (!srt) {
+      return srt.error();
+    }
+    srt_ = std::move(*srt);
   }
   if (config_.http.enabled) {
     auto http =
@@ -82,6 +96,12 @@ void App::stop() {
   }
   if (http_) {
     http_->shutdown();
+  }
+  if (srt_) {
+    srt_->shutdown();
+  }
+  if (srtPoller_) {
+    srtPoller_->stop();
   }
   tick_.close();
   sigint_.close();

@@ -8,6 +8,11 @@
 #include "protocols/http/http_session.h"
 #include "protocols/rtmp/rtmp_context.h"
 #include "protocols/rtmp/rtmp_session.h"
+#include "protocols/srt/srt_context.h"
+#include "protocols/srt/srt_library.h"
+#include "protocols/srt/srt_poller.h"
+#include "protocols/srt/srt_server.h"
+#include "protocols/srt/srt_stats.h"
 #include "relay/clients.h"
 #include "relay/clock.h"
 #include "relay/config.h"
@@ -39,6 +44,7 @@ class App {
 
   // The loop is declared first so it is destroyed last, after everything on it.
   uv::Loop loop_;
+  srt::SrtLibrary srtLibrary_;  // before any SRT socket, cleaned up after the last
   Config config_;
   SteadyClock clock_;
   metrics::Registry registry_;
@@ -49,9 +55,15 @@ class App {
   rtmp::RtmpContext rtmpContext_;
   std::unique_ptr<TcpServer> rtmp_;
   SessionMetrics httpMetrics_;
+  SessionMetrics httpTsMetrics_;
   http::Api api_;
   http::HttpContext httpContext_;
   std::unique_ptr<TcpServer> http_;
+  SessionMetrics srtSessionMetrics_;
+  srt::SrtMetrics srtMetrics_;
+  std::unique_ptr<srt::SrtPoller> srtPoller_;
+  std::unique_ptr<srt::SrtContext> srtContext_;
+  std::unique_ptr<srt::SrtServer> srt_;
   uv::Timer tick_;
   uv::Handle<uv_signal_t> sigint_;
   uv::Handle<uv_signal_t> sigterm_;

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "relay/clock.h"
 
@@ -19,6 +21,8 @@ struct ClientInfo {
   SteadyTime since{};
   uint64_t bytesReceived = 0;
   uint64_t bytesSent = 0;
+  // Transport statistics where the protocol keeps them (SRT: RTT, loss, retransmissions).
+  std::vector<std::pair<std::string, double>> transport;
 };
 
 // Every session registers as a Client so the API can list and kick it.

@@ -211,6 +211,32 @@ void readHttp(Section& section, HttpSettings& http) {
   section.duration("play_wait", http.playWait, Millis(0), Millis(60'000));
 }
 
+void readSrt(Section& section, SrtSettings& srt) {
+  section.value("enabled", srt.enabled, parseBool);
+  section.value("listen", srt.listen, parseListenAddress);
+  section.duration("latency", srt.latency, Millis(20), Millis(10'000));
+  section.value("passphrase", srt.passphrase, [](std::string_view text) -> Result<std::string> {
+    if (!text.empty() && (text.size() < 10 || text.size() > 79)) {
+      return Error(fmt::format("{} characters: SRT needs 10 to 79", text.size()));
+    }
+    return std::string(text);
+  });
+  section.value("key_length", srt.keyLength, [](std::string_view text) -> Result<uint32_t> {
+    static constexpr std::string_view kLengths[] = {"16", "24", "32"};
+    auto bytes = parseChoice(text, kLengths);
+    if (!bytes) {
+      return bytes.error();
+    }
+    return static_cast<uint32_t>(16 + 8 * *bytes);
+  });
+  section.size("max_bandwidth", srt.maxBandwidth, 0, uint64_t{1} << 40);
+  section.integer("payload_size", srt.payloadSize, 188, 1456);
+  section.duration("peer_idle_timeout", srt.peerIdleTimeout, Millis(1000), Millis(300'000));
+  section.duration("idle_timeout", srt.idleTimeout, Millis(1000), Millis(3'600'000));
+  section.duration("play_wait", srt.playWait, Millis(0), Millis(60'000));
+  section.integer("max_connections", srt.maxConnections, 1, 1'000'000);
+}
+
 void readStreams(Section& section, StreamSettings& streams) {
   section.section("gop_cache", [&](Section& gop) {
     gop.value("enabled", streams.gopCache, parseBool);
@@ -240,6 +266,7 @@ Config readConfig(const YAML::Node& root, std::string_view source) {
   top.section("log", [&](Section& log) { log.value("level", config.log.level, parseLogLevel); });
   top.section("rtmp", [&](Section& rtmp) { readRtmp(rtmp, config.rtmp); });
   top.section("http", [&](Section& http) { readHttp(http, config.http); });
+  top.section("srt", [&](Section& srt) { readSrt(srt, config.srt); });
   top.section("streams", [&](Section& streams) { readStreams(streams, config.streams); });
   top.section("viewers", [&](Section& viewers) { readViewers(viewers, config.viewers); });
   top.section("metrics", [&](Section& metrics) {

@@ -41,6 +41,20 @@ struct HttpSettings {
   Millis playWait{3000};               // how long a play of an absent stream waits before 404
 };
 
+struct SrtSettings {
+  bool enabled = true;
+  ListenAddress listen{"0.0.0.0", 10080};
+  Millis latency{120};           // receiver buffer delay: the loss recovery window (SRTO_LATENCY)
+  std::string passphrase;        // empty: no encryption; else 10..79 characters (SRTO_PASSPHRASE)
+  uint32_t keyLength = 16;       // AES key bytes with a passphrase: 16, 24 or 32 (SRTO_PBKEYLEN)
+  uint64_t maxBandwidth = 0;     // bytes/s a connection may send, retransmissions included; 0: no cap
+  uint32_t payloadSize = 1316;   // bytes per packet: 7 TS packets (SRTO_PAYLOADSIZE)
+  Millis peerIdleTimeout{5000};  // a peer silent this long is gone (SRTO_PEERIDLETIMEO)
+  Millis idleTimeout{10000};     // a publisher connected but sending no media is closed
+  Millis playWait{3000};         // how long a play of an absent stream waits before it is closed
+  uint32_t maxConnections = 10000;
+};
+
 enum class DuplicatePublish { kReject, kReplace };
 
 struct StreamSettings {
@@ -67,6 +81,7 @@ struct Config {
   LogSettings log;
   RtmpSettings rtmp;
   HttpSettings http;
+  SrtSettings srt;
   StreamSettings streams;
   ViewerSettings viewers;
   MetricsSettings metrics;

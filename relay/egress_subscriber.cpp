@@ -41,7 +41,9 @@ void EgressSubscriber::onTrackConfig(const TrackConfigPtr& config) {
 
 void EgressSubscriber::queueHeaders(int64_t dtsUs) {
   if (!pendingMetadata_.empty()) {
-    queue_.pushControl(muxer_.metadata(pendingMetadata_));
+    if (Bytes bytes = muxer_.metadata(pendingMetadata_); !bytes.empty()) {
+      queue_.pushControl(std::move(bytes));
+    }
     pendingMetadata_ = Bytes();
   }
   for (TrackConfigPtr* config : {&pendingVideoConfig_, &pendingAudioConfig_}) {

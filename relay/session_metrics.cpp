@@ -1,5 +1,7 @@
 #include "relay/session_metrics.h"
 
+#include <spdlog/spdlog.h>
+
 namespace rtsedge {
 
 SessionMetrics::SessionMetrics(metrics::Registry& registry, std::string protocolName)
@@ -62,6 +64,34 @@ EgressTimings SessionMetrics::egressTimings(Micros playerBuffer) {
     timings.stallSeconds[i] = &stallSeconds.labels({protocol, cause});
   }
   return timings;
+}
+
+void SessionMetrics::logClose(uint64_t id, std::string_view peer, std::string_view stream, bool hadRole,
+                              CloseReason reason, std::string_view detail) {
+  bool expected = reason == CloseReason::kPeerClosed || reason == CloseReason::kShutdown ||
+                  reason == CloseReason::kStreamEnded || reason == CloseReason::kKicked || reason == CloseReason::kIdle;
+  // Requests and short visits without a role are routine: only their trouble is worth a line.
+  auto level = !hadRole && expected ? spdlog::level::debug : expected ? spdlog::level::info : spdlog::level::warn;
+  spdlog::log(level, "{}#{} {} {}: closed ({}): {}", protocol, id, peer, stream.empty() ? "-" : stream,
+              closeReasonName(reason), detail);
+  closed(reason);
+}
+
+void SessionRole::set(std::string role) {
+  if (role_ != "none") {
+    metrics_->sessionsIn(role_).add(-1);
+  }
+  role_ = std::move(role);
+  if (role_ != "none") {
+    metrics_->sessionsIn(role_).add(1);
+  }
+}
+
+void SessionRole::countAs(SessionMetrics& metrics) {
+  std::string role = role_;
+  set("none");
+  metrics_ = &metrics;
+  set(std::move(role));
 }
 
 }  // namespace rtsedge

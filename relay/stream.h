@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,13 @@
 #include "relay/subscriber.h"
 
 namespace rtsedge {
+
+// What an egress format keeps per stream and shares across that stream's viewers
+// (the MPEG-TS continuity counters and program). Loop-confined like the stream.
+class EgressState {
+ public:
+  virtual ~EgressState() = default;
+};
 
 // One live stream `app/name`: at most one source, the latest configurations and
 // metadata, the GOP cache and the subscribers. Loop-confined: every call comes from
@@ -54,6 +62,8 @@ class Stream {
   const TrackConfigPtr& videoConfig() const { return videoConfig_; }
   const TrackConfigPtr& audioConfig() const { return audioConfig_; }
   StreamStats& stats() { return stats_; }
+  // Empty until the format's first viewer makes it; lives as long as the stream.
+  std::unique_ptr<EgressState>& egressState(EgressFormat format) { return egressStates_[static_cast<size_t>(format)]; }
 
  private:
   void rebase(MediaFrame& frame);
@@ -83,6 +93,7 @@ class Stream {
   int64_t lastDtsUs_ = 0;
   bool awaitingKeyframe_ = true;
 
+  std::array<std::unique_ptr<EgressState>, static_cast<size_t>(EgressFormat::kCount)> egressStates_;
   std::vector<Subscriber*> subscribers_;  // null slots are removed after a fan-out
   int fanOutDepth_ = 0;
 };

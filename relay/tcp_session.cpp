@@ -1,7 +1,5 @@
 #include "relay/tcp_session.h"
 
-#include <spdlog/spdlog.h>
-
 namespace rtsedge {
 
 namespace {
@@ -11,11 +9,12 @@ constexpr Millis kCloseFlushTimeout{2000};
 
 TcpSession::TcpSession(const Context& context, std::unique_ptr<uv::TcpConnection> connection, Listener& listener)
     : context_(context),
-      metrics_(context.metrics),
+      metrics_(&context.metrics),
       connection_(std::move(connection)),
       listener_(listener),
       id_(context.clients.add(*this)),
       since_(context.clock.now()),
+      role_(context.metrics),
       queue_(context.queueLimits, context.clock),
       closeTimer_(context.loop, [this] {
         auto [reason, detail] = *pendingClose_;
@@ -32,28 +31,24 @@ TcpSession::~TcpSession() {
 
 ClientInfo TcpSession::clientInfo() const {
   return ClientInfo{.id = id_,
-                    .protocol = metrics_.protocol,
-                    .role = role_,
+                    .protocol = metrics_->protocol,
+                    .role = role_.name(),
                     .stream = streamKey_ ? streamKey_->key() : std::string(),
                     .remote = connection_->peer(),
                     .since = since_,
                     .bytesReceived = bytesReceived_,
-                    .bytesSent = connection_->bytesWritten()};
+                    .bytesSent = connection_->bytesWritten(),
+                    .transport = {}};
 }
 
-void TcpSession::setRole(std::string role) {
-  if (role_ != "none") {
-    metrics_.sessionsIn(role_).add(-1);
-  }
-  role_ = std::move(role);
-  if (role_ != "none") {
-    metrics_.sessionsIn(role_).add(1);
-  }
+void TcpSession::countAs(SessionMetrics& metrics) {
+  metrics_ = &metrics;
+  role_.countAs(metrics);
 }
 
 void TcpSession::countReceived(size_t bytes) {
   bytesReceived_ += bytes;
-  metrics_.bytesReceived.inc(bytes);
+  metrics_->bytesReceived.inc(bytes);
 }
 
 void TcpSession::flush() {
@@ -63,7 +58,7 @@ void TcpSession::flush() {
   queue_.takeBatch(batch_);
   if (!batch_.empty()) {
     for (const Bytes& bytes : batch_) {
-      metrics_.bytesSent.inc(bytes.size());
+      metrics_->bytesSent.inc(bytes.size());
     }
     connection_->write(batch_);
   } else if (pendingClose_) {
@@ -91,7 +86,7 @@ void TcpSession::closeAfterFlush(CloseReason reason, std::string detail) {
 
 void TcpSession::protocolError(std::string_view kind, std::string_view detail) {
   if (!closed_) {
-    metrics_.protocolErrors.labels({metrics_.protocol, std::string(kind)}).inc();
+    metrics_->protocolErrors.labels({metrics_->protocol, std::string(kind)}).inc();
   }
   close(CloseReason::kProtocolError, detail);
 }
@@ -101,18 +96,11 @@ void TcpSession::close(CloseReason reason, std::string_view detail) {
     return;
   }
   closed_ = true;
-  bool expected = reason == CloseReason::kPeerClosed || reason == CloseReason::kShutdown ||
-                  reason == CloseReason::kStreamEnded || reason == CloseReason::kKicked || reason == CloseReason::kIdle;
-  // Requests and short visits without a role are routine: only their trouble is worth a line.
-  auto level = role_ == "none" && expected ? spdlog::level::debug
-               : expected                  ? spdlog::level::info
-                                           : spdlog::level::warn;
-  spdlog::log(level, "{}#{} {} {}: closed ({}): {}", metrics_.protocol, id_, connection_->peer(),
-              streamKey_ ? streamKey_->key() : "-", closeReasonName(reason), detail);
-  metrics_.closed(reason);
+  metrics_->logClose(id_, connection_->peer(), streamKey_ ? streamKey_->key() : std::string(), !role_.none(), reason,
+                     detail);
   queue_.finishTiming();
   onClose();
-  setRole("none");
+  role_.set("none");
   closeTimer_.close();
   connection_->close();
   context_.clients.remove(id_);

@@ -73,23 +73,26 @@ class TcpSession : public uv::DeferredDeletable, public Client, protected uv::Tc
   // Stops reading, writes what is queued (within a bound), then closes.
   void closeAfterFlush(CloseReason reason, std::string detail);
   bool closing() const { return closed_ || pendingClose_.has_value(); }
-  void setRole(std::string role);
-  const std::string& role() const { return role_; }
+  void setRole(std::string role) { role_.set(std::move(role)); }
+  const std::string& role() const { return role_.name(); }
   void countReceived(size_t bytes);
 
   uv::TcpConnection& connection() { return *connection_; }
   EgressQueue& queue() { return queue_; }
-  SessionMetrics& metrics() { return metrics_; }
+  SessionMetrics& metrics() { return *metrics_; }
+  // From now on the session counts as another protocol (an HTTP connection that turns
+  // out to be an HTTP-TS viewer). Only before it takes a role.
+  void countAs(SessionMetrics& metrics);
   std::optional<StreamKey> streamKey_;
 
  private:
   const Context context_;
-  SessionMetrics& metrics_;
+  SessionMetrics* metrics_;
   std::unique_ptr<uv::TcpConnection> connection_;
   Listener& listener_;
   uint64_t id_;
   SteadyTime since_;
-  std::string role_ = "none";
+  SessionRole role_;
   uint64_t bytesReceived_ = 0;
   EgressQueue queue_;
   std::vector<Bytes> batch_;  // reused between writes

@@ -1,5 +1,6 @@
 #include "protocols/codec/aac.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -76,6 +77,18 @@ Result<AacConfig> parseAudioSpecificConfig(std::span<const uint8_t> asc) {
     config.channels = 2;
   }
   return config;
+}
+
+uint32_t aacSampleRate(uint8_t index) {
+  return index < kSampleRates.size() ? kSampleRates[index] : 0;
+}
+
+std::optional<uint8_t> aacSampleRateIndex(uint32_t sampleRate) {
+  const auto* found = std::find(kSampleRates.begin(), kSampleRates.end(), sampleRate);
+  if (found == kSampleRates.end()) {
+    return std::nullopt;
+  }
+  return static_cast<uint8_t>(found - kSampleRates.begin());
 }
 
 }  // namespace rtsedge::codec

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "relay/status.h"
@@ -22,5 +23,10 @@ struct AacConfig {
   uint8_t channels = 0;     // output channels; 0 when channelConfiguration is 0
 };
 Result<AacConfig> parseAudioSpecificConfig(std::span<const uint8_t> asc);
+
+// sampling_frequency_index (ISO/IEC 14496-3 table 1.18) to Hz: 0 for the reserved indices
+// 13 and 14 and the escape 15. And back: nullopt for a rate the table lacks.
+uint32_t aacSampleRate(uint8_t index);
+std::optional<uint8_t> aacSampleRateIndex(uint32_t sampleRate);
 
 }  // namespace rtsedge::codec

@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 
+#include "protocols/codec/annexb.h"
 #include "protocols/codec/bit_reader.h"
 #include "relay/bytes.h"
 
@@ -67,11 +68,13 @@ Status readChromaInfo(BitReader& reader, H264SpsInfo& info, bool& separateColour
     separateColourPlane = reader.readFlag();
   }
   const uint32_t bitDepthLumaMinus8 = reader.readUe();
-  reader.readUe();  // bit_depth_chroma_minus8
-  if (bitDepthLumaMinus8 > kMaxBitDepthMinus8) {
-    return Error("H.264 SPS: bit_depth_luma_minus8 " + std::to_string(bitDepthLumaMinus8));
+  const uint32_t bitDepthChromaMinus8 = reader.readUe();
+  if (bitDepthLumaMinus8 > kMaxBitDepthMinus8 || bitDepthChromaMinus8 > kMaxBitDepthMinus8) {
+    return Error("H.264 SPS: bit depth minus 8 " + std::to_string(bitDepthLumaMinus8) + "/" +
+                 std::to_string(bitDepthChromaMinus8));
   }
   info.bitDepthLuma = static_cast<uint8_t>(8 + bitDepthLumaMinus8);
+  info.bitDepthChroma = static_cast<uint8_t>(8 + bitDepthChromaMinus8);
   reader.readFlag();        // qpprime_y_zero_transform_bypass_flag
   if (reader.readFlag()) {  // seq_scaling_matrix_present_flag
     const unsigned lists = chromaFormatIdc != 3 ? 8 : 12;
@@ -236,6 +239,66 @@ Result<H264SpsInfo> parseH264Sps(std::span<const uint8_t> nalUnit) {
     readVuiTiming(reader, info);
   }
   return info;
+}
+
+namespace {
+
+constexpr uint8_t kNalTypePps = 8;
+constexpr size_t kSpsLevelEnd = 4;  // NAL header, profile_idc, constraint flags, level_idc
+constexpr size_t kMaxRecordSps = 31;
+constexpr size_t kMaxRecordPps = 255;
+constexpr uint8_t kRecordNalLengthSize = 4;
+constexpr uint8_t kRecordUnitLengthSize = 2;
+
+Status checkUnitTypes(std::span<const std::span<const uint8_t>> units, uint8_t type, size_t minSize, const char* what) {
+  for (const auto unit : units) {
+    if (unit.size() < minSize || (unit[0] & 0x1F) != type) {
+      return Error(std::string("AVC record: ") + what + " list holds a unit of " + std::to_string(unit.size()) +
+                   " bytes, type " + std::to_string(unit.empty() ? 0 : unit[0] & 0x1F));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Bytes> buildAvcDecoderConfigurationRecord(std::span<const std::span<const uint8_t>> sps,
+                                                 std::span<const std::span<const uint8_t>> pps) {
+  if (sps.empty() || sps.size() > kMaxRecordSps || pps.size() > kMaxRecordPps) {
+    return Error("AVC record: " + std::to_string(sps.size()) + " SPS and " + std::to_string(pps.size()) +
+                 " PPS, limits 1..31 and 0..255");
+  }
+  if (auto status = checkUnitTypes(sps, kNalTypeSps, kSpsLevelEnd, "SPS"); !status) {
+    return status.error();
+  }
+  if (auto status = checkUnitTypes(pps, kNalTypePps, 1, "PPS"); !status) {
+    return status.error();
+  }
+  const auto first = sps.front();
+  BytesBuilder out;
+  out.appendByte(1);  // configurationVersion
+  out.append(first.subspan(1, 3));
+  out.appendByte(0xFC | (kRecordNalLengthSize - 1));  // lengthSizeMinusOne
+  out.appendByte(static_cast<uint8_t>(0xE0 | sps.size()));
+  if (auto status = appendLengthPrefixed(out, sps, kRecordUnitLengthSize); !status) {
+    return status.error().wrap("AVC record");
+  }
+  out.appendByte(static_cast<uint8_t>(pps.size()));
+  if (auto status = appendLengthPrefixed(out, pps, kRecordUnitLengthSize); !status) {
+    return status.error().wrap("AVC record");
+  }
+  // The profiles whose SPS carries chroma format and bit depths repeat them in the record.
+  if (hasChromaInfo(first[1])) {
+    auto info = parseH264Sps(first);
+    if (!info) {
+      return info.error().wrap("AVC record");
+    }
+    out.appendByte(static_cast<uint8_t>(0xFC | info->chromaFormatIdc));
+    out.appendByte(static_cast<uint8_t>(0xF8 | (info->bitDepthLuma - 8)));
+    out.appendByte(static_cast<uint8_t>(0xF8 | (info->bitDepthChroma - 8)));
+    out.appendByte(0);  // numOfSequenceParameterSetExt
+  }
+  return out.freeze();
 }
 
 }  // namespace rtsedge::codec

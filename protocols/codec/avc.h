@@ -4,6 +4,7 @@
 #include <span>
 #include <vector>
 
+#include "relay/bytes.h"
 #include "relay/status.h"
 
 namespace rtsedge::codec {
@@ -51,8 +52,17 @@ struct H264SpsInfo {
   uint32_t width = 0;    // after cropping
   uint32_t height = 0;   // after cropping
   double frameRate = 0;  // from VUI timing; 0 when the SPS carries none
+  uint8_t bitDepthChroma = 8;
 };
 // nalUnit: the SPS NAL unit with its one-byte header, emulation prevention bytes included.
 Result<H264SpsInfo> parseH264Sps(std::span<const uint8_t> nalUnit);
+
+// An AVCDecoderConfigurationRecord (ISO/IEC 14496-15 5.3.3.1) for parameter sets taken from
+// an Annex B stream: NAL units without start codes, emulation prevention bytes included.
+// Profile, compatibility and level come from the first SPS; nalLengthSize is 4. Fails on
+// no SPS, on more than 31 SPS or 255 PPS, on a unit that is not of its list's type or
+// does not fit a 16-bit length, and on a first SPS the high-profile fields cannot be read from.
+Result<Bytes> buildAvcDecoderConfigurationRecord(std::span<const std::span<const uint8_t>> sps,
+                                                 std::span<const std::span<const uint8_t>> pps);
 
 }  // namespace rtsedge::codec

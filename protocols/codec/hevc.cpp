@@ -2,7 +2,9 @@
 
 #include <array>
 #include <string>
+#include <utility>
 
+#include "protocols/codec/annexb.h"
 #include "protocols/codec/avc.h"
 #include "protocols/codec/bit_reader.h"
 #include "relay/bytes.h"
@@ -16,6 +18,7 @@ constexpr unsigned kProfileTierLevelBits = 88;  // profile space .. reserved bit
 constexpr unsigned kMaxSubLayers = 8;           // the syntax's array size
 constexpr unsigned kMaxSubLayersMinus1 = 6;     // the semantics' limit
 constexpr uint32_t kMaxChromaFormatIdc = 3;
+constexpr uint32_t kMaxBitDepthMinus8 = 8;
 
 Status readNalArray(std::span<const uint8_t> record, size_t& offset, HevcNalArray& array) {
   if (record.size() - offset < 3) {
@@ -44,11 +47,14 @@ Status readNalArray(std::span<const uint8_t> record, size_t& offset, HevcNalArra
   return Status::ok();
 }
 
-// profile_tier_level(1, maxSubLayersMinus1): keeps the general profile and level.
+// profile_tier_level(1, maxSubLayersMinus1): keeps the general profile, tier and level.
 void readProfileTierLevel(BitReader& reader, unsigned maxSubLayersMinus1, H265SpsInfo& info) {
-  reader.skipBits(3);  // general_profile_space, general_tier_flag
+  info.profileSpace = static_cast<uint8_t>(reader.readBits(2));
+  info.tier = reader.readFlag();
   info.profileIdc = static_cast<uint8_t>(reader.readBits(5));
-  reader.skipBits(kProfileTierLevelBits - 8);
+  info.profileCompatibilityFlags = reader.readBits(32);
+  const uint64_t constraintHigh = reader.readBits(16);
+  info.constraintIndicatorFlags = (constraintHigh << 32) | reader.readBits(32);
   info.levelIdc = static_cast<uint8_t>(reader.readBits(8));
   std::array<bool, kMaxSubLayers> profilePresent{};
   std::array<bool, kMaxSubLayers> levelPresent{};
@@ -122,10 +128,11 @@ Result<H265SpsInfo> parseH265Sps(std::span<const uint8_t> nalUnit) {
   H265SpsInfo info;
   reader.skipBits(4);  // sps_video_parameter_set_id
   const unsigned maxSubLayersMinus1 = reader.readBits(3);
-  reader.skipBits(1);  // sps_temporal_id_nesting_flag
+  info.temporalIdNesting = reader.readFlag();
   if (maxSubLayersMinus1 > kMaxSubLayersMinus1) {
     return Error("H.265 SPS: sps_max_sub_layers_minus1 out of range");
   }
+  info.maxSubLayers = static_cast<uint8_t>(maxSubLayersMinus1 + 1);
   readProfileTierLevel(reader, maxSubLayersMinus1, info);
   reader.readUe();  // sps_seq_parameter_set_id
   const uint32_t chromaFormatIdc = reader.readUe();
@@ -149,7 +156,83 @@ Result<H265SpsInfo> parseH265Sps(std::span<const uint8_t> nalUnit) {
   }
   info.width = size->width;
   info.height = size->height;
+  const uint32_t bitDepthLumaMinus8 = reader.readUe();
+  const uint32_t bitDepthChromaMinus8 = reader.readUe();
+  if (!reader.ok() || bitDepthLumaMinus8 > kMaxBitDepthMinus8 || bitDepthChromaMinus8 > kMaxBitDepthMinus8) {
+    return Error("H.265 SPS: truncated or bad bit depths");
+  }
+  info.bitDepthLuma = static_cast<uint8_t>(8 + bitDepthLumaMinus8);
+  info.bitDepthChroma = static_cast<uint8_t>(8 + bitDepthChromaMinus8);
   return info;
+}
+
+namespace {
+
+constexpr uint8_t kRecordNalLengthSize = 4;
+constexpr uint8_t kRecordUnitLengthSize = 2;
+constexpr uint8_t kMaxRecordBitDepth = 8 + 7;  // bit_depth_*_minus8 is 3 bits in the record
+
+Status appendNalArray(BytesBuilder& out, HevcNalType type, std::span<const std::span<const uint8_t>> units) {
+  const auto typeValue = static_cast<uint8_t>(type);
+  if (units.empty() || units.size() > kMaxHevcNalUnitsPerArray) {
+    return Error("HEVC record: " + std::to_string(units.size()) + " units of NAL type " + std::to_string(typeValue) +
+                 ", limits 1.." + std::to_string(kMaxHevcNalUnitsPerArray));
+  }
+  for (const auto unit : units) {
+    if (unit.size() <= kNalHeaderSize || ((unit[0] >> 1) & 0x3F) != typeValue) {
+      return Error("HEVC record: a unit of " + std::to_string(unit.size()) + " bytes in the array of NAL type " +
+                   std::to_string(typeValue) + " is not of that type");
+    }
+  }
+  // array_completeness 1: every parameter set of the type is here, as 'hvc1' requires.
+  out.appendByte(static_cast<uint8_t>(0x80 | typeValue));
+  out.appendU16(static_cast<uint16_t>(units.size()));
+  if (auto status = appendLengthPrefixed(out, units, kRecordUnitLengthSize); !status) {
+    return status.error().wrap("HEVC record");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Bytes> buildHevcDecoderConfigurationRecord(std::span<const std::span<const uint8_t>> vps,
+                                                  std::span<const std::span<const uint8_t>> sps,
+                                                  std::span<const std::span<const uint8_t>> pps) {
+  if (sps.empty()) {
+    return Error("HEVC record: no SPS");
+  }
+  auto info = parseH265Sps(sps.front());
+  if (!info) {
+    return info.error().wrap("HEVC record");
+  }
+  if (info->bitDepthLuma > kMaxRecordBitDepth || info->bitDepthChroma > kMaxRecordBitDepth) {
+    return Error("HEVC record: bit depth over 15");
+  }
+  BytesBuilder out;
+  out.appendByte(1);  // configurationVersion
+  out.appendByte(static_cast<uint8_t>((info->profileSpace << 6) | (info->tier ? 0x20 : 0) | info->profileIdc));
+  out.appendU32(info->profileCompatibilityFlags);
+  out.appendU16(static_cast<uint16_t>(info->constraintIndicatorFlags >> 32));
+  out.appendU32(static_cast<uint32_t>(info->constraintIndicatorFlags));
+  out.appendByte(info->levelIdc);
+  out.appendU16(0xF000);  // min_spatial_segmentation_idc 0: the VUI restrictions are not read
+  out.appendByte(0xFC);   // parallelismType 0: unknown
+  out.appendByte(static_cast<uint8_t>(0xFC | info->chromaFormatIdc));
+  out.appendByte(static_cast<uint8_t>(0xF8 | (info->bitDepthLuma - 8)));
+  out.appendByte(static_cast<uint8_t>(0xF8 | (info->bitDepthChroma - 8)));
+  out.appendU16(0);  // avgFrameRate unspecified
+  // constantFrameRate 0, numTemporalLayers, temporalIdNested, lengthSizeMinusOne.
+  out.appendByte(static_cast<uint8_t>((info->maxSubLayers << 3) | (info->temporalIdNesting ? 0x04 : 0) |
+                                      (kRecordNalLengthSize - 1)));
+  constexpr uint8_t kArrayCount = 3;
+  out.appendByte(kArrayCount);
+  for (const auto& [type, units] :
+       {std::pair{HevcNalType::kVps, vps}, std::pair{HevcNalType::kSps, sps}, std::pair{HevcNalType::kPps, pps}}) {
+    if (auto status = appendNalArray(out, type, units); !status) {
+      return status.error();
+    }
+  }
+  return out.freeze();
 }
 
 }  // namespace rtsedge::codec

@@ -41,7 +41,7 @@ json trackJson(const TrackConfig& config) {
 }
 
 json clientJson(const ClientInfo& info, SteadyTime now) {
-  return json{{"id", info.id},
+  json client{{"id", info.id},
               {"protocol", info.protocol},
               {"role", info.role},
               {"stream", info.stream},
@@ -49,6 +49,14 @@ json clientJson(const ClientInfo& info, SteadyTime now) {
               {"seconds", secondsSince(info.since, now)},
               {"bytes_received", info.bytesReceived},
               {"bytes_sent", info.bytesSent}};
+  if (!info.transport.empty()) {
+    json transport = json::object();
+    for (const auto& [name, value] : info.transport) {
+      transport[name] = value;
+    }
+    client["transport"] = std::move(transport);
+  }
+  return client;
 }
 
 }  // namespace

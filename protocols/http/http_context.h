@@ -19,6 +19,7 @@ struct HttpContext {
   const HttpSettings& settings;
   const ViewerSettings& viewers;
   SessionMetrics& metrics;
+  SessionMetrics& tsMetrics;  // what an HTTP-TS viewer counts as
   ClientRegistry& clients;
   Api& api;
 };

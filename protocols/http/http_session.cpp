@@ -11,8 +11,21 @@ namespace rtsedge::http {
 namespace {
 constexpr Millis kStreamPollInterval{100};
 
-bool isFlvPath(const std::string& path) {
-  return path.size() > 4 && path.ends_with(".flv");
+// The egress format a play path asks for: /{app}/{name}.flv or .ts.
+enum class PlayFormat { kNone, kFlv, kTs };
+
+PlayFormat playFormatOf(const std::string& path) {
+  if (path.size() > 4 && path.ends_with(".flv")) {
+    return PlayFormat::kFlv;
+  }
+  if (path.size() > 3 && path.ends_with(".ts")) {
+    return PlayFormat::kTs;
+  }
+  return PlayFormat::kNone;
+}
+
+std::string_view contentTypeOf(bool ts) {
+  return ts ? "video/mp2t" : "video/x-flv";
 }
 
 bool flag(const HttpRequest& request, std::string_view name) {
@@ -67,7 +80,7 @@ void HttpSession::onTcpData(std::span<const uint8_t> data) {
   }
   if (auto failure = parser_.feed(data, parsed_)) {
     parsed_.clear();
-    spdlog::warn("http-flv#{} {}: {} {}", id(), connection().peer(), failure->status, failure->reason);
+    spdlog::warn("{}#{} {}: {} {}", metrics().protocol, id(), connection().peer(), failure->status, failure->reason);
     phase_ = Phase::kReading;
     requests_.clear();
     metrics().protocolErrors.labels({metrics().protocol, "request"}).inc();
@@ -111,7 +124,7 @@ void HttpSession::nextRequest() {
                             {"Access-Control-Allow-Headers", "*"},
                             {"Access-Control-Max-Age", "86400"}}};
     respond(preflight, keepAlive);
-  } else if (isFlvPath(request.path) && (request.method == "GET" || request.method == "HEAD")) {
+  } else if (playFormatOf(request.path) != PlayFormat::kNone && (request.method == "GET" || request.method == "HEAD")) {
     play();
   } else {
     HttpResponse response = context_.api.handle(request);
@@ -138,7 +151,12 @@ void HttpSession::respond(const HttpResponse& response, bool keepAlive, CloseRea
 
 void HttpSession::play() {
   const HttpRequest& request = *current_;
-  std::string_view path = std::string_view(request.path).substr(1, request.path.size() - 5);
+  ts_ = playFormatOf(request.path) == PlayFormat::kTs;
+  if (ts_) {
+    countAs(context_.tsMetrics);
+  }
+  std::string_view path = std::string_view(request.path);
+  path = path.substr(1, path.rfind('.') - 1);
   size_t slash = path.rfind('/');
   auto key = slash == std::string_view::npos ? Result<StreamKey>(Error("no app in the path"))
                                              : parseStreamKey(path.substr(0, slash), path.substr(slash + 1));
@@ -172,7 +190,8 @@ void HttpSession::startStreaming(Stream& stream) {
   const HttpRequest& request = *current_;
   if (request.method == "HEAD") {  // the head a GET would get, without the stream
     phase_ = Phase::kResponding;
-    queue().pushControl(responseHead(HeadOptions{200, "video/x-flv", std::nullopt, true, request.keepAlive, nullptr}));
+    queue().pushControl(
+        responseHead(HeadOptions{200, contentTypeOf(ts_), std::nullopt, !ts_, request.keepAlive, nullptr}));
     if (!request.keepAlive) {
       closeAfterFlush(CloseReason::kPeerClosed, "HEAD answered, connection: close");
       return;
@@ -180,15 +199,26 @@ void HttpSession::startStreaming(Stream& stream) {
     flush();
     return;
   }
-  chunked_ = request.versionMajor > 1 || (request.versionMajor == 1 && request.versionMinor >= 1);
   phase_ = Phase::kStreaming;
   setRole("player");
-  spdlog::info("http-flv#{} {}: playing {}.flv", id(), connection().peer(), streamKey_->key());
-  queue().pushControl(responseHead(HeadOptions{200, "video/x-flv", std::nullopt, chunked_, chunked_, nullptr}));
-  muxer_ = std::make_unique<FlvMuxer>(chunked_);
-  bool audio = filter_.audio && (stream.audioConfig() || !stream.videoConfig());
-  bool video = filter_.video && (stream.videoConfig() || !stream.audioConfig());
-  queue().pushControl(muxer_->frameBody(flv::fileHeader(audio, video)));
+  spdlog::info("{}#{} {}: playing {}", metrics().protocol, id(), connection().peer(), streamKey_->key());
+  if (ts_) {
+    // TS has no end marker of its own: the body ends when the connection closes, and
+    // the packets cached on each frame go out as they are, shared with SRT viewers.
+    chunked_ = false;
+    filter_ = TrackFilter{};  // the program's PMT lists every track
+    queue().pushControl(responseHead(HeadOptions{200, contentTypeOf(true), std::nullopt, false, false, nullptr}));
+    muxer_ = std::make_unique<mpegts::TsMuxer>(stream);
+  } else {
+    chunked_ = request.versionMajor > 1 || (request.versionMajor == 1 && request.versionMinor >= 1);
+    queue().pushControl(
+        responseHead(HeadOptions{200, contentTypeOf(false), std::nullopt, chunked_, chunked_, nullptr}));
+    auto flv = std::make_unique<FlvMuxer>(chunked_);
+    bool audio = filter_.audio && (stream.audioConfig() || !stream.videoConfig());
+    bool video = filter_.video && (stream.videoConfig() || !stream.audioConfig());
+    queue().pushControl(flv->frameBody(flv::fileHeader(audio, video)));
+    muxer_ = std::move(flv);
+  }
   subscriber_ = std::make_unique<EgressSubscriber>(stream, queue(), *muxer_, filter_,
                                                    static_cast<EgressSubscriber::Listener&>(*this));
   flush();

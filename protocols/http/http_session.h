@@ -10,6 +10,7 @@
 #include "protocols/http/http_context.h"
 #include "protocols/http/request_parser.h"
 #include "protocols/http/response.h"
+#include "protocols/mpegts/ts_muxer.h"
 #include "relay/clients.h"
 #include "relay/egress_queue.h"
 #include "relay/egress_subscriber.h"
@@ -22,7 +23,7 @@
 namespace rtsedge::http {
 
 // One HTTP/1.x connection: keep-alive requests to the API, health and metrics,
-// or one HTTP-FLV stream that lasts as long as the viewer watches.
+// or one HTTP-FLV or HTTP-TS stream that lasts as long as the viewer watches.
 class HttpSession final : public TcpSession, private EgressSubscriber::Listener {
  public:
   HttpSession(HttpContext& context, std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& listener);
@@ -61,7 +62,8 @@ class HttpSession final : public TcpSession, private EgressSubscriber::Listener 
 
   TrackFilter filter_;
   SteadyTime waitingSince_{};
-  std::unique_ptr<FlvMuxer> muxer_;
+  bool ts_ = false;  // HTTP-TS rather than HTTP-FLV
+  std::unique_ptr<Muxer> muxer_;
   std::unique_ptr<EgressSubscriber> subscriber_;
   bool chunked_ = false;
 };

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "relay/uv/address.h"
+
 namespace rtsedge::uv {
 
 TcpConnection::TcpConnection(Loop& loop, Listener* listener)
@@ -115,23 +117,9 @@ void TcpConnection::onWrite(uv_write_t* request, int status) {
 void TcpConnection::resolvePeer() {
   sockaddr_storage address{};
   int length = sizeof(address);
-  if (uv_tcp_getpeername(tcp_->get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    peer_ = "?";
-    return;
-  }
-  char host[INET6_ADDRSTRLEN] = {0};
-  int port = 0;
-  if (address.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
-    uv_ip6_name(in6, host, sizeof(host));
-    port = ntohs(in6->sin6_port);
-    peer_ = std::string("[") + host + "]:" + std::to_string(port);
-  } else {
-    auto* in4 = reinterpret_cast<sockaddr_in*>(&address);
-    uv_ip4_name(in4, host, sizeof(host));
-    port = ntohs(in4->sin_port);
-    peer_ = std::string(host) + ":" + std::to_string(port);
-  }
+  peer_ = uv_tcp_getpeername(tcp_->get(), reinterpret_cast<sockaddr*>(&address), &length) == 0
+              ? formatSocketAddress(reinterpret_cast<const sockaddr*>(&address))
+              : "?";
 }
 
 TcpListener::TcpListener(Loop& loop, Listener& listener) : loop_(loop), listener_(listener), tcp_(this) {
@@ -140,15 +128,12 @@ TcpListener::TcpListener(Loop& loop, Listener& listener) : loop_(loop), listener
 
 Result<std::unique_ptr<TcpListener>> TcpListener::listen(Loop& loop, const std::string& host, uint16_t port,
                                                          Listener& listener) {
-  sockaddr_storage address{};
-  bool ipv6 = host.find(':') != std::string::npos;
-  int rc = ipv6 ? uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&address))
-                : uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&address));
-  if (rc != 0) {
-    return Error("bad address " + host + ": " + uv_strerror(rc));
+  auto address = parseSocketAddress(host, port);
+  if (!address) {
+    return address.error();
   }
   std::unique_ptr<TcpListener> self(new TcpListener(loop, listener));
-  rc = uv_tcp_bind(self->tcp_.get(), reinterpret_cast<const sockaddr*>(&address), 0);
+  int rc = uv_tcp_bind(self->tcp_.get(), reinterpret_cast<const sockaddr*>(&*address), 0);
   if (rc == 0) {
     rc = uv_listen(reinterpret_cast<uv_stream_t*>(self->tcp_.get()), 511, &TcpListener::onConnection);
   }
@@ -158,7 +143,7 @@ Result<std::unique_ptr<TcpListener>> TcpListener::listen(Loop& loop, const std::
   sockaddr_storage bound{};
   int length = sizeof(bound);
   uv_tcp_getsockname(self->tcp_.get(), reinterpret_cast<sockaddr*>(&bound), &length);
-  self->port_ = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);  // same offset for v4 and v6
+  self->port_ = portOf(bound);
   return self;
 }
 

@@ -23,6 +23,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_for_port(port, timeout=10.0, process=None):
     """Waits until 127.0.0.1:port accepts a connection; gives up early if `process` exits."""
     deadline = time.monotonic() + timeout
@@ -71,16 +77,18 @@ def merge_sections(*texts):
 
 
 class Server:
-    """rtsedge on free RTMP and HTTP ports with a temporary configuration: the
-    listen addresses, then `http_config` (lines under `http:`), then `config`
+    """rtsedge on free RTMP, HTTP and SRT ports with a temporary configuration:
+    the listen addresses, then `http_config` (lines under `http:`), then `config`
     (whole sections, merged into those above)."""
 
     def __init__(self, config="", http_config=""):
         self.dir = tempfile.TemporaryDirectory(prefix="rtsedge-test-")
         self.rtmp_port = free_port()
         self.http_port = free_port()
+        self.srt_port = free_udp_port()
         self.config_path = Path(self.dir.name) / "rtsedge.yaml"
         self.config_path.write_text(merge_sections(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n'
+                                                   f'srt:\n  listen: "127.0.0.1:{self.srt_port}"\n'
                                                    f'http:\n  listen: "127.0.0.1:{self.http_port}"\n{http_config}',
                                                    config))
         self.log_path = Path(self.dir.name) / "rtsedge.log"
@@ -91,6 +99,13 @@ class Server:
 
     def flv_url(self, name="live/test", query=""):
         return f"http://127.0.0.1:{self.http_port}/{name}.flv" + (f"?{query}" if query else "")
+
+    def ts_url(self, name="live/test"):
+        return f"http://127.0.0.1:{self.http_port}/{name}.ts"
+
+    def srt_url(self, name="live/test", mode="request", options=""):
+        """An ffmpeg/srt-live-transmit URL; `options`: more query parameters (passphrase=...)."""
+        return f"srt://127.0.0.1:{self.srt_port}?streamid=#!::r={name},m={mode}" + (f"&{options}" if options else "")
 
     def get(self, path, method="GET", timeout=10):
         """One HTTP request to the server: (status, headers dict, body bytes)."""
@@ -154,6 +169,18 @@ def publish(url, *, gop=50, rate=25, extra=()):
          "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
          "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", str(gop),
          "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", *extra, "-f", "flv", url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def publish_ts(url, *, codec="libx264", size="640x360", gop=25, seconds=None, extra=()):
+    """A live MPEG-TS publisher (ffmpeg, real time): H.264 or H.265 + AAC, to an SRT URL."""
+    limit = ["-t", str(seconds)] if seconds is not None else []
+    video = ["-c:v", codec, "-preset", "ultrafast", "-g", str(gop), "-pix_fmt", "yuv420p"]
+    video += ["-tune", "zerolatency"] if codec == "libx264" else ["-x265-params", "log-level=error:bframes=0"]
+    return subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+         *limit, *video, "-c:a", "aac", "-b:a", "64k", *extra, "-f", "mpegts", url],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -40,6 +40,18 @@ void checkDefaults(const Config& config) {
   CHECK(config.http.keepaliveTimeout == defaults.http.keepaliveTimeout);
   CHECK(config.http.maxConnections == defaults.http.maxConnections);
   CHECK(config.http.playWait == defaults.http.playWait);
+  CHECK(config.srt.enabled == defaults.srt.enabled);
+  CHECK(config.srt.listen.host == defaults.srt.listen.host);
+  CHECK(config.srt.listen.port == defaults.srt.listen.port);
+  CHECK(config.srt.latency == defaults.srt.latency);
+  CHECK(config.srt.passphrase == defaults.srt.passphrase);
+  CHECK(config.srt.keyLength == defaults.srt.keyLength);
+  CHECK(config.srt.maxBandwidth == defaults.srt.maxBandwidth);
+  CHECK(config.srt.payloadSize == defaults.srt.payloadSize);
+  CHECK(config.srt.peerIdleTimeout == defaults.srt.peerIdleTimeout);
+  CHECK(config.srt.idleTimeout == defaults.srt.idleTimeout);
+  CHECK(config.srt.playWait == defaults.srt.playWait);
+  CHECK(config.srt.maxConnections == defaults.srt.maxConnections);
   CHECK(config.streams.gopCache == defaults.streams.gopCache);
   CHECK(config.streams.gopCacheMaxDuration == defaults.streams.gopCacheMaxDuration);
   CHECK(config.streams.gopCacheMaxBytes == defaults.streams.gopCacheMaxBytes);
@@ -84,6 +96,12 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
                           "request_timeout:",
                           "keepalive_timeout:",
                           "play_wait:",
+                          "latency:",
+                          "passphrase:",
+                          "key_length:",
+                          "max_bandwidth:",
+                          "payload_size:",
+                          "peer_idle_timeout:",
                           "gop_cache:",
                           "max_duration:",
                           "max_bytes:",
@@ -171,7 +189,8 @@ TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
 }
 
 TEST_CASE("unknown keys are refused at every level, listing the known ones in documented order") {
-  CHECK(errorOf("rmtp: {}\n") == "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, streams, viewers, metrics)");
+  CHECK(errorOf("rmtp: {}\n") ==
+        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, srt, streams, viewers, metrics)");
   CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
         "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
         "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
@@ -229,6 +248,17 @@ TEST_CASE("out-of-range and malformed values, with the value's line and column")
   CHECK(errorOf("log:\n  level: verbose\n") ==
         "x.yaml:2:10: log.level: \"verbose\" is not one of: trace, debug, info, warn, error, critical, off");
   CHECK(errorOf("rtmp:\n  idle_timeout: 2h\n") == "x.yaml:2:17: rtmp.idle_timeout: 2h not in 1s..1h");
+}
+
+TEST_CASE("srt settings: passphrase length and key length are checked") {
+  auto config = parseConfig("srt:\n  passphrase: abcdefghij\n  key_length: 32\n  max_bandwidth: 10MiB\n", "x.yaml");
+  REQUIRE(config);
+  CHECK(config->srt.passphrase == "abcdefghij");
+  CHECK(config->srt.keyLength == 32);
+  CHECK(config->srt.maxBandwidth == 10u << 20);
+  CHECK(errorOf("srt:\n  passphrase: short\n") == "x.yaml:2:15: srt.passphrase: 5 characters: SRT needs 10 to 79");
+  CHECK(errorOf("srt:\n  key_length: 20\n").starts_with("x.yaml:2:15: srt.key_length: "));
+  CHECK(errorOf("srt:\n  payload_size: 1500\n") == "x.yaml:2:17: srt.payload_size: 1500 not in 188..1456");
 }
 
 TEST_CASE("bad durations") {

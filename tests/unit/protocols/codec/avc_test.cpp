@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <span>
@@ -210,6 +211,120 @@ TEST_CASE("AVC record and SPS: random garbage never crashes") {
       data[0] = 0x67;
     }
     (void)parseH264Sps(data);
+  }
+}
+
+// testsrc=size=320x240:rate=25, -pix_fmt yuv420p10le (ffmpeg 5.1 + libx264 into MP4): High 10,
+// both bit depths 10.
+constexpr uint8_t kRecordHigh10[] = {
+    0x01, 0x6e, 0x00, 0x0d, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x6e, 0x00, 0x0d, 0xa6, 0xcd, 0x94, 0x14,
+    0x1f, 0xb0, 0x11, 0x00, 0x00, 0x03, 0x00, 0x01, 0x00, 0x00, 0x03, 0x00, 0x32, 0x0f, 0x14, 0x29,
+    0x96, 0x01, 0x00, 0x06, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0, 0xfd, 0xfa, 0xfa, 0x00,
+};
+
+using Units = std::vector<std::span<const uint8_t>>;
+
+bool sameUnits(const Units& actual, const Units& expected) {
+  return std::equal(actual.begin(), actual.end(), expected.begin(), expected.end(),
+                    [](auto a, auto b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); });
+}
+
+TEST_CASE("AVC record build: ffmpeg's records rebuilt byte for byte from their parameter sets") {
+  for (const auto record :
+       {std::span<const uint8_t>(kRecord720p25), std::span<const uint8_t>(kRecord1080p30),
+        std::span<const uint8_t>(kRecordBaseline240p), std::span<const uint8_t>(kRecordInterlaced1080i),
+        std::span<const uint8_t>(kRecordHigh444), std::span<const uint8_t>(kRecordHigh10)}) {
+    auto config = parseAvcDecoderConfigurationRecord(record);
+    REQUIRE(config.isOk());
+    auto rebuilt = buildAvcDecoderConfigurationRecord(config->sps, config->pps);
+    REQUIRE_MESSAGE(rebuilt.isOk(), rebuilt.error().message());
+    CHECK(*rebuilt == Bytes::copyOf(record));
+
+    auto reparsed = parseAvcDecoderConfigurationRecord(rebuilt->span());
+    REQUIRE(reparsed.isOk());
+    CHECK(reparsed->version == 1);
+    CHECK(reparsed->profileIndication == config->profileIndication);
+    CHECK(reparsed->profileCompatibility == config->profileCompatibility);
+    CHECK(reparsed->levelIndication == config->levelIndication);
+    CHECK(reparsed->nalLengthSize == 4);
+    CHECK(sameUnits(reparsed->sps, config->sps));
+    CHECK(sameUnits(reparsed->pps, config->pps));
+  }
+}
+
+TEST_CASE("AVC record build: chroma format and bit depths of the high profiles") {
+  const H264SpsInfo high10 = spsOf(kRecordHigh10);
+  CHECK(high10.profileIdc == 110);
+  CHECK(high10.bitDepthLuma == 10);
+  CHECK(high10.bitDepthChroma == 10);
+  CHECK(spsOf(kRecordHigh444).bitDepthChroma == 8);
+
+  // The tail: chroma_format, bit depths minus 8, numOfSequenceParameterSetExt.
+  auto config = parseAvcDecoderConfigurationRecord(kRecordHigh444);
+  auto record = buildAvcDecoderConfigurationRecord(config->sps, config->pps);
+  REQUIRE(record.isOk());
+  const auto tail = record->span().last(4);
+  CHECK(std::vector<uint8_t>(tail.begin(), tail.end()) == std::vector<uint8_t>{0xff, 0xf8, 0xf8, 0x00});
+}
+
+TEST_CASE("AVC record build: parameter sets it refuses") {
+  auto config = parseAvcDecoderConfigurationRecord(kRecord720p25);
+  REQUIRE(config.isOk());
+  const auto sps = config->sps.front();
+  const auto pps = config->pps.front();
+  constexpr uint8_t kShortSps[] = {0x67, 0x64, 0x00};
+  constexpr uint8_t kBaselineHeaderOnly[] = {0x67, 0x42, 0xc0, 0x0d};
+  const std::vector<uint8_t> empty;
+  CHECK(buildAvcDecoderConfigurationRecord(Units{sps}, Units{pps}).isOk());
+  CHECK(buildAvcDecoderConfigurationRecord(Units{sps}, Units{}).isOk());
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{}, Units{pps}).isOk());
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{kShortSps}, Units{pps}).isOk());
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{pps}, Units{pps}).isOk());
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{sps}, Units{sps}).isOk());
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{sps}, Units{empty}).isOk());
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{sps, empty}, Units{pps}).isOk());
+  // High profile: the record repeats SPS fields, so the SPS must parse. Baseline: only its first bytes count.
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{kSpsChroma4}, Units{pps}).isOk());
+  CHECK(buildAvcDecoderConfigurationRecord(Units{kBaselineHeaderOnly}, Units{pps}).isOk());
+
+  const Units sps31(31, sps);
+  const Units pps255(255, pps);
+  auto most = buildAvcDecoderConfigurationRecord(sps31, pps255);
+  REQUIRE(most.isOk());
+  auto reparsed = parseAvcDecoderConfigurationRecord(most->span());
+  REQUIRE(reparsed.isOk());
+  CHECK(reparsed->sps.size() == 31);
+  CHECK(reparsed->pps.size() == 255);
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units(32, sps), Units{pps}).isOk());
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{sps}, Units(256, pps)).isOk());
+
+  std::vector<uint8_t> longSps(65536, 0xaa);
+  std::copy(std::begin(kBaselineHeaderOnly), std::end(kBaselineHeaderOnly), longSps.begin());
+  CHECK_FALSE(buildAvcDecoderConfigurationRecord(Units{longSps}, Units{pps}).isOk());
+  longSps.pop_back();
+  CHECK(buildAvcDecoderConfigurationRecord(Units{longSps}, Units{pps}).isOk());
+}
+
+TEST_CASE("AVC record build: random SPS never crash, and what is built parses back") {
+  std::mt19937 random(20240613);
+  std::vector<uint8_t> sps;
+  constexpr uint8_t kPps[] = {0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0};
+  for (int round = 0; round < 20000; ++round) {
+    sps.resize(random() % 32);
+    for (auto& byte : sps) {
+      byte = static_cast<uint8_t>(random());
+    }
+    if (!sps.empty()) {
+      sps[0] = 0x67;
+    }
+    if (sps.size() > 1 && round % 2 == 0) {
+      sps[1] = 100;  // High: the SPS is parsed
+    }
+    if (auto record = buildAvcDecoderConfigurationRecord(Units{sps}, Units{kPps})) {
+      auto config = parseAvcDecoderConfigurationRecord(record->span());
+      REQUIRE(config.isOk());
+      CHECK(sameUnits(config->sps, Units{sps}));
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <span>
@@ -174,6 +175,157 @@ TEST_CASE("HEVC record and SPS: random garbage never crashes") {
       data[1] = 0x01;
     }
     (void)parseH265Sps(data);
+  }
+}
+
+// testsrc=size=320x240:rate=25, -pix_fmt yuv420p10le (ffmpeg 5.1 + libx265 into MP4): Main 10.
+constexpr uint8_t kHvccMain10[] = {
+    0x01, 0x02, 0x20, 0x00, 0x00, 0x00, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3c, 0xf0, 0x00, 0xfc, 0xfd, 0xfa, 0xfa,
+    0x00, 0x00, 0x0f, 0x03, 0x20, 0x00, 0x01, 0x00, 0x18, 0x40, 0x01, 0x0c, 0x01, 0xff, 0xff, 0x02, 0x20, 0x00, 0x00,
+    0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3c, 0x95, 0x98, 0x09, 0x21, 0x00, 0x01, 0x00, 0x2a,
+    0x42, 0x01, 0x01, 0x02, 0x20, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3c, 0xa0,
+    0x0a, 0x08, 0x0f, 0x13, 0x65, 0x95, 0x9a, 0x49, 0x32, 0xbc, 0x05, 0xa0, 0x20, 0x00, 0x00, 0x03, 0x00, 0x20, 0x00,
+    0x00, 0x03, 0x03, 0x21, 0x22, 0x00, 0x01, 0x00, 0x07, 0x44, 0x01, 0xc1, 0x72, 0xb4, 0x62, 0x40,
+};
+
+using Units = std::vector<std::span<const uint8_t>>;
+
+bool sameUnits(const Units& actual, const Units& expected) {
+  return std::equal(actual.begin(), actual.end(), expected.begin(), expected.end(),
+                    [](auto a, auto b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); });
+}
+
+Units unitsOf(const HevcConfig& config, HevcNalType type) {
+  for (const auto& array : config.arrays) {
+    if (array.nalType == static_cast<uint8_t>(type)) {
+      return array.units;
+    }
+  }
+  return {};
+}
+
+Result<Bytes> rebuild(const HevcConfig& config) {
+  return buildHevcDecoderConfigurationRecord(unitsOf(config, HevcNalType::kVps), unitsOf(config, HevcNalType::kSps),
+                                             unitsOf(config, HevcNalType::kPps));
+}
+
+TEST_CASE("H.265 SPS: general profile_tier_level read through emulation prevention, sub-layers, bit depths") {
+  // The 640x362 SPS escapes its constraint flags: 60 00 00 03 00 90 00 00 03 00 00 03 00 3f.
+  const H265SpsInfo main = spsOf(kHvcc640x362);
+  CHECK(main.profileSpace == 0);
+  CHECK_FALSE(main.tier);
+  CHECK(main.profileCompatibilityFlags == 0x60000000);
+  CHECK(main.constraintIndicatorFlags == 0x900000000000);
+  CHECK(main.levelIdc == 63);
+  CHECK(main.maxSubLayers == 1);
+  CHECK(main.temporalIdNesting);
+  CHECK(main.bitDepthLuma == 8);
+  CHECK(main.bitDepthChroma == 8);
+
+  const H265SpsInfo rext = spsOf(kHvcc422);
+  CHECK(rext.profileCompatibilityFlags == 0x08000000);
+  CHECK(rext.constraintIndicatorFlags == 0x9d0800000000);
+  CHECK(rext.maxSubLayers == 2);
+  CHECK_FALSE(rext.temporalIdNesting);
+
+  const H265SpsInfo main10 = spsOf(kHvccMain10);
+  CHECK(main10.profileIdc == 2);
+  CHECK(main10.bitDepthLuma == 10);
+  CHECK(main10.bitDepthChroma == 10);
+  CHECK(main10.width == 320);
+  CHECK(main10.height == 240);
+}
+
+TEST_CASE("HEVC record build: ffmpeg's records rebuilt from their parameter sets, arrays marked complete") {
+  for (const auto record : {std::span<const uint8_t>(kHvcc640x362), std::span<const uint8_t>(kHvcc1080p),
+                            std::span<const uint8_t>(kHvcc422), std::span<const uint8_t>(kHvccMain10)}) {
+    auto config = parseHevcDecoderConfigurationRecord(record);
+    REQUIRE(config.isOk());
+    auto rebuilt = rebuild(*config);
+    REQUIRE_MESSAGE(rebuilt.isOk(), rebuilt.error().message());
+
+    // ffmpeg writes array_completeness 0; otherwise the bytes are the same.
+    std::vector<uint8_t> expected(record.begin(), record.end());
+    for (const auto& array : config->arrays) {
+      const size_t arrayHeaderAt = static_cast<size_t>(array.units.front().data() - record.data()) - 5;
+      expected[arrayHeaderAt] |= 0x80;
+    }
+    CHECK(*rebuilt == Bytes::copyOf(expected));
+
+    auto reparsed = parseHevcDecoderConfigurationRecord(rebuilt->span());
+    REQUIRE(reparsed.isOk());
+    CHECK(reparsed->version == 1);
+    CHECK(reparsed->profileSpace == config->profileSpace);
+    CHECK(reparsed->tier == config->tier);
+    CHECK(reparsed->profileIdc == config->profileIdc);
+    CHECK(reparsed->profileCompatibilityFlags == config->profileCompatibilityFlags);
+    CHECK(reparsed->levelIdc == config->levelIdc);
+    CHECK(reparsed->chromaFormatIdc == config->chromaFormatIdc);
+    CHECK(reparsed->bitDepthLuma == config->bitDepthLuma);
+    CHECK(reparsed->bitDepthChroma == config->bitDepthChroma);
+    CHECK(reparsed->avgFrameRate == 0);
+    CHECK(reparsed->numTemporalLayers == config->numTemporalLayers);
+    CHECK(reparsed->nalLengthSize == 4);
+    REQUIRE(reparsed->arrays.size() == 3);
+    for (size_t i = 0; i < 3; ++i) {
+      CHECK(reparsed->arrays[i].complete);
+      CHECK(reparsed->arrays[i].nalType == config->arrays[i].nalType);
+      CHECK(sameUnits(reparsed->arrays[i].units, config->arrays[i].units));
+    }
+  }
+}
+
+TEST_CASE("HEVC record build: parameter sets it refuses") {
+  auto config = parseHevcDecoderConfigurationRecord(kHvcc640x362);
+  REQUIRE(config.isOk());
+  const auto vps = config->firstNalUnit(HevcNalType::kVps);
+  const auto sps = config->firstNalUnit(HevcNalType::kSps);
+  const auto pps = config->firstNalUnit(HevcNalType::kPps);
+  const std::vector<uint8_t> headerOnly = {0x44, 0x01};
+  CHECK(buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units{pps}).isOk());
+  CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{}, Units{sps}, Units{pps}).isOk());
+  CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{vps}, Units{}, Units{pps}).isOk());
+  CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units{}).isOk());
+  CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{pps}, Units{sps}, Units{pps}).isOk());
+  CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{vps}, Units{vps}, Units{pps}).isOk());
+  CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units{pps, sps}).isOk());
+  CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units{headerOnly}).isOk());
+
+  CHECK(buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units(kMaxHevcNalUnitsPerArray, pps)).isOk());
+  CHECK_FALSE(
+      buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units(kMaxHevcNalUnitsPerArray + 1, pps)).isOk());
+  std::vector<uint8_t> longPps(65536, 0xaa);
+  longPps[0] = 0x44;
+  longPps[1] = 0x01;
+  CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units{longPps}).isOk());
+  longPps.pop_back();
+  CHECK(buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units{longPps}).isOk());
+
+  // Every SPS truncated before its bit depths.
+  for (size_t length = 0; length < 20; ++length) {
+    CHECK_FALSE(buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps.first(length)}, Units{pps}).isOk());
+  }
+}
+
+TEST_CASE("HEVC record build: random SPS never crash, and what is built parses back") {
+  auto config = parseHevcDecoderConfigurationRecord(kHvcc640x362);
+  REQUIRE(config.isOk());
+  const auto vps = config->firstNalUnit(HevcNalType::kVps);
+  const auto pps = config->firstNalUnit(HevcNalType::kPps);
+  std::mt19937 random(20240614);
+  std::vector<uint8_t> sps;
+  for (int round = 0; round < 20000; ++round) {
+    sps.resize(2 + random() % 40);
+    for (auto& byte : sps) {
+      byte = static_cast<uint8_t>(random());
+    }
+    sps[0] = 0x42;
+    sps[1] = 0x01;
+    if (auto record = buildHevcDecoderConfigurationRecord(Units{vps}, Units{sps}, Units{pps})) {
+      auto reparsed = parseHevcDecoderConfigurationRecord(record->span());
+      REQUIRE(reparsed.isOk());
+      CHECK(sameUnits(unitsOf(*reparsed, HevcNalType::kSps), Units{sps}));
+    }
   }
 }
 

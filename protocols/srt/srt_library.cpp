@@ -1,0 +1,42 @@
+#include "protocols/srt/srt_library.h"
+
+#include <spdlog/spdlog.h>
+#include <srt/logging_api.h>
+#include <srt/srt.h>
+#include <sys/syslog.h>
+
+#include <string_view>
+
+namespace rtsedge::srt {
+
+namespace {
+
+// Called on libsrt's threads; spdlog is thread-safe.
+void logLine(void*, int level, const char*, int, const char* area, const char* message) {
+  std::string_view text(message);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  // A non-blocking accept that finds the backlog empty is how an edge-triggered accept
+  // loop ends, yet libsrt logs it as an error.
+  if (text.find("no pending connection available") != std::string_view::npos) {
+    return;
+  }
+  spdlog::log(level <= LOG_ERR ? spdlog::level::err : spdlog::level::warn, "libsrt {}: {}", area, text);
+}
+
+}  // namespace
+
+SrtLibrary::SrtLibrary() {
+  srt_startup();
+  srt_setloglevel(LOG_WARNING);
+  srt_setlogflags(SRT_LOGF_DISABLE_TIME | SRT_LOGF_DISABLE_THREADNAME | SRT_LOGF_DISABLE_SEVERITY |
+                  SRT_LOGF_DISABLE_EOL);
+  srt_setloghandler(nullptr, &logLine);
+}
+
+SrtLibrary::~SrtLibrary() {
+  srt_cleanup();
+}
+
+}  // namespace rtsedge::srt

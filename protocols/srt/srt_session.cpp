@@ -1,0 +1,254 @@
+#include "protocols/srt/srt_session.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "protocols/mpegts/ts_types.h"
+#include "relay/config_values.h"
+
+namespace rtsedge::srt {
+
+namespace {
+constexpr Millis kTickInterval{1000};
+constexpr Millis kStreamPollInterval{100};
+// Live-mode messages are at most this big; SRT itself caps them at the payload size.
+constexpr size_t kReceiveBufferSize = 1500;
+}  // namespace
+
+SrtSession::SrtSession(SrtContext& context, SRTSOCKET socket, std::string peer, SrtStreamId request, Listener& listener)
+    : context_(context),
+      socket_(socket),
+      peer_(std::move(peer)),
+      request_(std::move(request)),
+      listener_(listener),
+      id_(context.clients.add(*this)),
+      since_(context.clock.now()),
+      role_(context.metrics),
+      timer_(context.loop, [this] { onTick(); }),
+      queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock) {}
+
+SrtSession::~SrtSession() {
+  // The server closes a session before it destroys it; this is for a session never started.
+  if (!closed_) {
+    context_.poller.remove(socket_);
+    srt_close(socket_);
+    context_.clients.remove(id_);
+  }
+}
+
+ClientInfo SrtSession::clientInfo() const {
+  return ClientInfo{.id = id_,
+                    .protocol = context_.metrics.protocol,
+                    .role = role_.name(),
+                    .stream = request_.key.key(),
+                    .remote = peer_,
+                    .since = since_,
+                    .bytesReceived = bytesReceived_,
+                    .bytesSent = bytesSent_,
+                    .transport = describe(transport_)};
+}
+
+void SrtSession::start() {
+  int events = request_.mode == SrtMode::kPublish ? SRT_EPOLL_IN | SRT_EPOLL_ERR : SRT_EPOLL_OUT | SRT_EPOLL_ERR;
+  if (Status added = context_.poller.add(socket_, events, *this); !added) {
+    close(CloseReason::kShutdown, added.error().message());
+    return;
+  }
+  timer_.start(kTickInterval, kTickInterval);
+  if (request_.mode == SrtMode::kPublish) {
+    startPublishing();
+  } else {
+    queue_.startTiming(context_.metrics.egressTimings(context_.viewers.playerBuffer));
+    waitForStream();
+  }
+}
+
+void SrtSession::startPublishing() {
+  publisher_ = std::make_unique<mpegts::TsPublisher>(context_.clock, context_.metrics.framesReceived,
+                                                     static_cast<mpegts::TsPublisher::Listener&>(*this));
+  Stream& stream = context_.hub.acquire(request_.key.key());
+  if (Status attached = publisher_->attachTo(stream); !attached) {
+    close(CloseReason::kRefused, attached.error().message());
+    return;
+  }
+  role_.set("publisher");
+  lastMedia_ = context_.clock.now();
+  spdlog::info("srt#{} {}: publishing {}", id_, peer_, request_.key.key());
+}
+
+void SrtSession::waitForStream() {
+  if (closed_) {
+    return;
+  }
+  Stream* stream = context_.hub.find(request_.key.key());
+  if (stream != nullptr && stream->hasSource()) {
+    startPlaying(*stream);
+  } else if (context_.clock.now() - since_ >= context_.settings.playWait) {
+    close(CloseReason::kRefused, "stream " + request_.key.key() + " is not live");
+  } else {
+    timer_.start(kStreamPollInterval, kTickInterval);
+  }
+}
+
+void SrtSession::startPlaying(Stream& stream) {
+  role_.set("player");
+  spdlog::info("srt#{} {}: playing {}", id_, peer_, request_.key.key());
+  muxer_ = std::make_unique<mpegts::TsMuxer>(stream);
+  subscriber_ = std::make_unique<EgressSubscriber>(stream, queue_, *muxer_, TrackFilter{},
+                                                   static_cast<EgressSubscriber::Listener&>(*this));
+  timer_.start(kTickInterval, kTickInterval);
+  send();
+}
+
+void SrtSession::onSrtEvents(int events) {
+  if (closed_) {
+    return;
+  }
+  if ((events & SRT_EPOLL_IN) != 0 && publisher_) {
+    receive();
+  }
+  if ((events & SRT_EPOLL_OUT) != 0 && subscriber_) {
+    send();
+  }
+  if (!closed_ && (events & SRT_EPOLL_ERR) != 0) {
+    SRT_SOCKSTATUS state = srt_getsockstate(socket_);
+    if (state == SRTS_BROKEN || state == SRTS_CLOSED || state == SRTS_NONEXIST) {
+      close(CloseReason::kPeerClosed, "connection lost");
+    }
+  }
+}
+
+void SrtSession::receive() {
+  std::array<char, kReceiveBufferSize> buffer;
+  while (!closed_) {
+    int received = srt_recvmsg(socket_, buffer.data(), static_cast<int>(buffer.size()));
+    if (received == SRT_ERROR) {
+      if (srt_getlasterror(nullptr) != SRT_EASYNCRCV) {
+        failed("receive");
+      }
+      return;
+    }
+    if (received == 0) {
+      continue;
+    }
+    bytesReceived_ += static_cast<uint64_t>(received);
+    context_.metrics.bytesReceived.inc(static_cast<double>(received));
+    uint64_t framesBefore = publisher_->stats().framesPublished;
+    publisher_->feed(std::span(reinterpret_cast<const uint8_t*>(buffer.data()), static_cast<size_t>(received)));
+    if (publisher_->stats().framesPublished != framesBefore) {
+      lastMedia_ = context_.clock.now();
+    }
+  }
+}
+
+void SrtSession::send() {
+  size_t chunk = context_.settings.payloadSize / mpegts::kPacketSize * mpegts::kPacketSize;
+  while (!closed_) {
+    if (batchIndex_ == batch_.size()) {
+      if (!batch_.empty()) {
+        batch_.clear();
+        queue_.onBatchWritten();
+      }
+      queue_.takeBatch(batch_);
+      batchIndex_ = 0;
+      batchOffset_ = 0;
+      if (batch_.empty()) {
+        return;
+      }
+    }
+    const Bytes& buffer = batch_[batchIndex_];
+    size_t size = std::min(chunk, buffer.size() - batchOffset_);
+    int sent = srt_sendmsg(socket_, reinterpret_cast<const char*>(buffer.data() + batchOffset_), static_cast<int>(size),
+                           -1, 1);
+    if (sent == SRT_ERROR) {
+      if (srt_getlasterror(nullptr) != SRT_EASYNCSND) {
+        failed("send");
+      }
+      return;  // SRT's send buffer is full: SRT_EPOLL_OUT resumes here
+    }
+    bytesSent_ += size;
+    context_.metrics.bytesSent.inc(static_cast<double>(size));
+    batchOffset_ += size;
+    if (batchOffset_ == buffer.size()) {
+      ++batchIndex_;
+      batchOffset_ = 0;
+    }
+  }
+}
+
+void SrtSession::onTick() {
+  if (closed_) {
+    return;
+  }
+  if (role_.none() && request_.mode == SrtMode::kRequest) {
+    waitForStream();
+    return;
+  }
+  recordTransportStats();
+  if (publisher_ && context_.clock.now() - lastMedia_ >= context_.settings.idleTimeout) {
+    const auto& demux = publisher_->demuxStats();
+    close(CloseReason::kTimeout, fmt::format("no media for {} ({} TS packets, {} bytes skipped, program {})",
+                                             formatDuration(context_.settings.idleTimeout), demux.packets,
+                                             demux.skippedBytes, publisher_->hasProgram() ? "found" : "not found"));
+  }
+}
+
+void SrtSession::recordTransportStats() {
+  if (auto now = readTransportStats(socket_)) {
+    context_.srtMetrics.record(transport_, *now);
+    transport_ = *now;
+  }
+}
+
+void SrtSession::failed(std::string_view what) {
+  int error = srt_getlasterror(nullptr);
+  bool lost = error == SRT_ECONNLOST || error == SRT_ENOCONN || error == SRT_EINVSOCK;
+  close(lost ? CloseReason::kPeerClosed : CloseReason::kProtocolError,
+        fmt::format("{}: {}", what, srt_getlasterror_str()));
+}
+
+void SrtSession::onEgressSkipped() {
+  context_.metrics.viewerSkips.inc();
+}
+
+void SrtSession::onEgressOverflow() {
+  close(CloseReason::kSlowViewer,
+        fmt::format("a send was stuck for over {}", formatDuration(context_.viewers.queueHardLimit)));
+}
+
+void SrtSession::onEgressStreamEnded() {
+  subscriber_.reset();
+  close(CloseReason::kStreamEnded, "no source within the grace period");
+}
+
+void SrtSession::onPublisherReplaced() {
+  close(CloseReason::kReplaced, "another publisher took the stream");
+}
+
+void SrtSession::close(CloseReason reason, std::string_view detail) {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  if (publisher_) {
+    const auto& demux = publisher_->demuxStats();
+    const auto& ingest = publisher_->stats();
+    if (demux.continuityErrors + demux.brokenPes + demux.syncLosses + ingest.framesDropped > 0) {
+      spdlog::info("srt#{} {}: ingest losses: {} continuity errors, {} broken PES, {} resyncs, {} frames dropped", id_,
+                   peer_, demux.continuityErrors, demux.brokenPes, demux.syncLosses, ingest.framesDropped);
+    }
+  }
+  recordTransportStats();
+  context_.metrics.logClose(id_, peer_, request_.key.key(), !role_.none(), reason, detail);
+  queue_.finishTiming();
+  subscriber_.reset();
+  publisher_.reset();
+  role_.set("none");
+  timer_.close();
+  context_.poller.remove(socket_);
+  srt_close(socket_);
+  context_.clients.remove(id_);
+  listener_.onSessionClosed(*this);
+}
+
+}  // namespace rtsedge::srt
