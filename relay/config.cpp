@@ -231,6 +231,7 @@ void readSrt(Section& section, SrtSettings& srt) {
   });
   section.size("max_bandwidth", srt.maxBandwidth, 0, uint64_t{1} << 40);
   section.integer("payload_size", srt.payloadSize, 188, 1456);
+  section.value("too_late_drop", srt.tooLateDrop, parseBool);
   section.duration("peer_idle_timeout", srt.peerIdleTimeout, Millis(1000), Millis(300'000));
   section.duration("idle_timeout", srt.idleTimeout, Millis(1000), Millis(3'600'000));
   section.duration("play_wait", srt.playWait, Millis(0), Millis(60'000));

@@ -44,11 +44,14 @@ struct HttpSettings {
 struct SrtSettings {
   bool enabled = true;
   ListenAddress listen{"0.0.0.0", 10080};
-  Millis latency{120};           // receiver buffer delay: the loss recovery window (SRTO_LATENCY)
-  std::string passphrase;        // empty: no encryption; else 10..79 characters (SRTO_PASSPHRASE)
-  uint32_t keyLength = 16;       // AES key bytes with a passphrase: 16, 24 or 32 (SRTO_PBKEYLEN)
-  uint64_t maxBandwidth = 0;     // bytes/s a connection may send, retransmissions included; 0: no cap
-  uint32_t payloadSize = 1316;   // bytes per packet: 7 TS packets (SRTO_PAYLOADSIZE)
+  Millis latency{120};          // receiver buffer delay: the loss recovery window (SRTO_LATENCY)
+  std::string passphrase;       // empty: no encryption; else 10..79 characters (SRTO_PASSPHRASE)
+  uint32_t keyLength = 16;      // AES key bytes with a passphrase: 16, 24 or 32 (SRTO_PBKEYLEN)
+  uint64_t maxBandwidth = 0;    // bytes/s a connection may send, retransmissions included; 0: no cap
+  uint32_t payloadSize = 1316;  // bytes per packet: 7 TS packets (SRTO_PAYLOADSIZE)
+  // Drop packets recovered after the latency deadline (SRTO_TLPKTDROP)? Off: a late
+  // retransmission is still delivered, a brief delay instead of a GOP that cannot decode.
+  bool tooLateDrop = false;
   Millis peerIdleTimeout{5000};  // a peer silent this long is gone (SRTO_PEERIDLETIMEO)
   Millis idleTimeout{10000};     // a publisher connected but sending no media is closed
   Millis playWait{3000};         // how long a play of an absent stream waits before it is closed

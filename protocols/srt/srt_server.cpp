@@ -33,6 +33,7 @@ Status applySocketOptions(SRTSOCKET socket, const SrtSettings& settings) {
            setOption(socket, SRTO_TRANSTYPE, SRTT_LIVE, "live mode"),
            setOption(socket, SRTO_RCVSYN, false, "non-blocking receive"),
            setOption(socket, SRTO_SNDSYN, false, "non-blocking send"),
+           setOption(socket, SRTO_TLPKTDROP, settings.tooLateDrop, "too_late_drop"),
            setOption(socket, SRTO_LATENCY, static_cast<int>(settings.latency.count()), "latency"),
            setOption(socket, SRTO_PAYLOADSIZE, static_cast<int>(settings.payloadSize), "payload_size"),
            setOption(socket, SRTO_PEERIDLETIMEO, static_cast<int>(settings.peerIdleTimeout.count()),

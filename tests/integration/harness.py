@@ -81,14 +81,14 @@ class Server:
     the listen addresses, then `http_config` (lines under `http:`), then `config`
     (whole sections, merged into those above)."""
 
-    def __init__(self, config="", http_config=""):
+    def __init__(self, config="", http_config="", srt_host="127.0.0.1"):
         self.dir = tempfile.TemporaryDirectory(prefix="rtsedge-test-")
         self.rtmp_port = free_port()
         self.http_port = free_port()
         self.srt_port = free_udp_port()
         self.config_path = Path(self.dir.name) / "rtsedge.yaml"
         self.config_path.write_text(merge_sections(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n'
-                                                   f'srt:\n  listen: "127.0.0.1:{self.srt_port}"\n'
+                                                   f'srt:\n  listen: "{srt_host}:{self.srt_port}"\n'
                                                    f'http:\n  listen: "127.0.0.1:{self.http_port}"\n{http_config}',
                                                    config))
         self.log_path = Path(self.dir.name) / "rtsedge.log"

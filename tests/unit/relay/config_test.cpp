@@ -48,6 +48,7 @@ void checkDefaults(const Config& config) {
   CHECK(config.srt.keyLength == defaults.srt.keyLength);
   CHECK(config.srt.maxBandwidth == defaults.srt.maxBandwidth);
   CHECK(config.srt.payloadSize == defaults.srt.payloadSize);
+  CHECK(config.srt.tooLateDrop == defaults.srt.tooLateDrop);
   CHECK(config.srt.peerIdleTimeout == defaults.srt.peerIdleTimeout);
   CHECK(config.srt.idleTimeout == defaults.srt.idleTimeout);
   CHECK(config.srt.playWait == defaults.srt.playWait);
@@ -101,6 +102,7 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
                           "key_length:",
                           "max_bandwidth:",
                           "payload_size:",
+                          "too_late_drop:",
                           "peer_idle_timeout:",
                           "gop_cache:",
                           "max_duration:",
