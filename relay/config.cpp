@@ -216,8 +216,8 @@ void readSrt(Section& section, SrtSettings& srt) {
   section.value("listen", srt.listen, parseListenAddress);
   section.duration("latency", srt.latency, Millis(20), Millis(10'000));
   section.value("passphrase", srt.passphrase, [](std::string_view text) -> Result<std::string> {
-    if (!text.empty() && (text.size() < 10 || text.size() > 79)) {
-      return Error(fmt::format("{} characters: SRT needs 10 to 79", text.size()));
+    if (!text.empty() && (text.size() < 10 || text.size() > 80)) {
+      return Error(fmt::format("{} characters: SRT needs 10 to 80", text.size()));
     }
     return std::string(text);
   });

@@ -45,7 +45,7 @@ struct SrtSettings {
   bool enabled = true;
   ListenAddress listen{"0.0.0.0", 10080};
   Millis latency{120};          // receiver buffer delay: the loss recovery window (SRTO_LATENCY)
-  std::string passphrase;       // empty: no encryption; else 10..79 characters (SRTO_PASSPHRASE)
+  std::string passphrase;       // empty: no encryption; else 10..80 characters (SRTO_PASSPHRASE)
   uint32_t keyLength = 16;      // AES key bytes with a passphrase: 16, 24 or 32 (SRTO_PBKEYLEN)
   uint64_t maxBandwidth = 0;    // bytes/s a connection may send, retransmissions included; 0: no cap
   uint32_t payloadSize = 1316;  // bytes per packet: 7 TS packets (SRTO_PAYLOADSIZE)

@@ -143,7 +143,8 @@ HttpResponse Api::server() {
                                 {"config",
                                  {{"source", config_.source},
                                   {"rtmp", config_.rtmp.enabled ? formatListenAddress(config_.rtmp.listen) : "off"},
-                                  {"http", config_.http.enabled ? formatListenAddress(config_.http.listen) : "off"}}}});
+                                  {"http", config_.http.enabled ? formatListenAddress(config_.http.listen) : "off"},
+                                  {"srt", config_.srt.enabled ? formatListenAddress(config_.srt.listen) : "off"}}}});
 }
 
 HttpResponse Api::streams() {

@@ -83,13 +83,13 @@ TsProgramWriter& TsProgramWriter::of(Stream& stream) {
 
 void TsProgramWriter::onTrackConfig(const TrackConfig& config) {
   if (config.kind != TrackKind::kData) {
-    setTrack(config.kind, config.codec, config.channels);
+    setTrack(config.kind, config.codec, config.channels, config.sampleRate);
   }
 }
 
-void TsProgramWriter::setTrack(TrackKind kind, Codec codec, uint8_t channels) {
+void TsProgramWriter::setTrack(TrackKind kind, Codec codec, uint8_t channels, uint32_t sampleRate) {
   std::optional<ElementaryStream>& track = kind == TrackKind::kVideo ? video_ : audio_;
-  auto type = streamTypeOf(codec, 0);
+  auto type = streamTypeOf(codec, sampleRate);
   if (!type) {
     return;
   }
@@ -196,7 +196,7 @@ Bytes TsProgramWriter::serialize(const MediaFrame& frame) {
     return {};
   }
   bool video = frame.kind == TrackKind::kVideo;
-  setTrack(frame.kind, frame.codec, frame.config->channels);
+  setTrack(frame.kind, frame.codec, frame.config->channels, frame.config->sampleRate);
   auto elementary = video ? videoElementaryStream(frame) : audioElementaryStream(frame);
   if (!elementary) {
     spdlog::debug("mpegts: a {} frame at {} us could not be written", codecName(frame.codec), frame.dtsUs);

@@ -37,7 +37,7 @@ class TsProgramWriter final : public EgressState {
   Bytes serialize(const MediaFrame& frame);
 
  private:
-  void setTrack(TrackKind kind, Codec codec, uint8_t channels);
+  void setTrack(TrackKind kind, Codec codec, uint8_t channels, uint32_t sampleRate);
   void appendPsi(BytesBuilder& out);
   // The access unit as Annex-B, parameter sets in front of keyframes.
   std::optional<Bytes> videoElementaryStream(const MediaFrame& frame);
@@ -46,8 +46,6 @@ class TsProgramWriter final : public EgressState {
 
   std::optional<ElementaryStream> video_;
   std::optional<ElementaryStream> audio_;
-  Codec videoCodec_ = Codec::kUnknown;
-  Codec audioCodec_ = Codec::kUnknown;
   uint8_t pmtVersion_ = 0;
   uint8_t patContinuity_ = 0;
   uint8_t pmtContinuity_ = 0;

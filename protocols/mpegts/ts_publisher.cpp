@@ -68,29 +68,44 @@ std::vector<uint8_t> flatten(std::initializer_list<const std::vector<std::span<c
   return out;
 }
 
+// The track configuration an access unit's parameter sets describe.
+Result<TrackConfig> videoConfigFrom(Codec codec, std::span<const std::span<const uint8_t>> vps,
+                                    std::span<const std::span<const uint8_t>> sps,
+                                    std::span<const std::span<const uint8_t>> pps) {
+  bool h264 = codec == Codec::kH264;
+  auto record = h264 ? codec::buildAvcDecoderConfigurationRecord(sps, pps)
+                     : codec::buildHevcDecoderConfigurationRecord(vps, sps, pps);
+  if (!record) {
+    return record.error();
+  }
+  TrackConfig config;
+  config.kind = TrackKind::kVideo;
+  config.codec = codec;
+  config.nalLengthSize = kNalLengthSize;
+  config.record = std::move(*record);
+  if (h264) {
+    auto info = codec::parseH264Sps(sps.front());
+    if (!info) {
+      return info.error();
+    }
+    config.width = info->width;
+    config.height = info->height;
+    config.frameRate = info->frameRate;
+  } else {
+    auto info = codec::parseH265Sps(sps.front());
+    if (!info) {
+      return info.error();
+    }
+    config.width = info->width;
+    config.height = info->height;
+  }
+  return config;
+}
+
 }  // namespace
 
-TsPublisher::TsPublisher(const Clock& clock, metrics::Counter& framesReceived, Listener& listener)
-    : clock_(clock), framesReceived_(framesReceived), listener_(listener), demuxer_(*this, TsDemuxer::Limits{}) {}
-
-TsPublisher::~TsPublisher() {
-  if (stream_ != nullptr) {
-    stream_->detachSource(*this);
-  }
-}
-
-Status TsPublisher::attachTo(Stream& stream) {
-  Status status = stream.attachSource(*this);
-  if (status) {
-    stream_ = &stream;
-  }
-  return status;
-}
-
-void TsPublisher::onSourceReplaced() {
-  stream_ = nullptr;  // the stream detached us already
-  listener_.onPublisherReplaced();
-}
+TsPublisher::TsPublisher(const Clock& clock, metrics::Counter& framesReceived, StreamSource::Listener& listener)
+    : StreamSource(listener), clock_(clock), framesReceived_(framesReceived), demuxer_(*this, TsDemuxer::Limits{}) {}
 
 void TsPublisher::feed(std::span<const uint8_t> data) {
   demuxer_.feed(data);
@@ -101,8 +116,7 @@ void TsPublisher::onProgram(const std::vector<ElementaryStream>& streams) {
   std::optional<ElementaryStream> audio;
   for (const ElementaryStream& stream : streams) {
     bool isVideo = stream.streamType == kH264 || stream.streamType == kH265;
-    bool isAudio = stream.streamType == kAdtsAac || stream.opus || stream.streamType == kMpeg1Audio ||
-                   stream.streamType == kMpeg2Audio;
+    bool isAudio = stream.streamType == kAdtsAac || stream.opus;
     if (isVideo && !video) {
       video = stream;
     } else if (isAudio && !audio) {
@@ -140,7 +154,7 @@ int64_t TsPublisher::unwrap(int64_t ticks90k) {
 }
 
 void TsPublisher::onPes(PesPacket&& pes) {
-  if (stream_ == nullptr || !pes.pts90k) {
+  if (stream() == nullptr || !pes.pts90k) {
     ++stats_.framesDropped;
     return;
   }
@@ -152,19 +166,10 @@ void TsPublisher::onPes(PesPacket&& pes) {
   if (videoPid_ && pes.pid == videoPid_->pid) {
     onVideo(pes, ticksToUs(dts), ticksToUs(pts));
   } else if (audioPid_ && pes.pid == audioPid_->pid) {
-    if (audioPid_->streamType == kAdtsAac) {
-      onAac(pes, ticksToUs(pts));
-    } else if (audioPid_->opus) {
+    if (audioPid_->opus) {
       onOpus(pes, ticksToUs(pts));
     } else {
-      if (!audioConfig_) {
-        auto config = std::make_shared<TrackConfig>();
-        config->kind = TrackKind::kAudio;
-        config->codec = Codec::kMp3;
-        audioConfig_ = config;
-        stream_->publishConfig(audioConfig_);
-      }
-      publishAudio(pes.payload, ticksToUs(pts));
+      onAac(pes, ticksToUs(pts));
     }
   }
 }
@@ -226,38 +231,15 @@ void TsPublisher::updateVideoConfig(Codec codec, const std::vector<std::span<con
   if (videoConfig_ && sets == parameterSets_) {
     return;
   }
-  auto config = std::make_shared<TrackConfig>();
-  config->kind = TrackKind::kVideo;
-  config->codec = codec;
-  config->nalLengthSize = kNalLengthSize;
-  if (codec == Codec::kH264) {
-    auto record = codec::buildAvcDecoderConfigurationRecord(sps, pps);
-    auto info = codec::parseH264Sps(sps.front());
-    if (!record || !info) {
-      spdlog::debug("mpegts: H.264 parameter sets refused: {}",
-                    !record ? record.error().message() : info.error().message());
-      return;
-    }
-    config->record = std::move(*record);
-    config->width = info->width;
-    config->height = info->height;
-    config->frameRate = info->frameRate;
-  } else {
-    auto record = codec::buildHevcDecoderConfigurationRecord(vps, sps, pps);
-    auto info = codec::parseH265Sps(sps.front());
-    if (!record || !info) {
-      spdlog::debug("mpegts: H.265 parameter sets refused: {}",
-                    !record ? record.error().message() : info.error().message());
-      return;
-    }
-    config->record = std::move(*record);
-    config->width = info->width;
-    config->height = info->height;
+  auto config = videoConfigFrom(codec, vps, sps, pps);
+  if (!config) {
+    spdlog::debug("mpegts: {} parameter sets refused: {}", codecName(codec), config.error().message());
+    return;
   }
   parameterSets_ = std::move(sets);
-  videoConfig_ = config;
+  videoConfig_ = std::make_shared<TrackConfig>(std::move(*config));
   awaitingKeyframe_ = true;  // frames decode with the new sets from the next keyframe on
-  stream_->publishConfig(videoConfig_);
+  stream()->publishConfig(videoConfig_);
 }
 
 void TsPublisher::onAac(const PesPacket& pes, int64_t ptsUs) {
@@ -279,7 +261,7 @@ void TsPublisher::onAac(const PesPacket& pes, int64_t ptsUs) {
       config->sampleRate = parsed->sampleRate;
       config->channels = parsed->channels;
       audioConfig_ = config;
-      stream_->publishConfig(audioConfig_);
+      stream()->publishConfig(audioConfig_);
     }
     size_t offset = static_cast<size_t>(raw.data() - pes.payload.data());
     publishAudio(pes.payload.slice(offset, raw.size()), ptsUs + offsetUs);
@@ -297,7 +279,7 @@ void TsPublisher::onOpus(const PesPacket& pes, int64_t ptsUs) {
     config->sampleRate = codec::kOpusSampleRate;
     config->record = codec::opusHead(config->channels);
     audioConfig_ = config;
-    stream_->publishConfig(audioConfig_);
+    stream()->publishConfig(audioConfig_);
   }
   // Access units: a 0x7fe0 control header (trim and extension flags in the low bits),
   // the size as a run of 0xff bytes plus a remainder, the optional fields, the packet.
@@ -352,7 +334,7 @@ void TsPublisher::publish(std::shared_ptr<MediaFrame> frame) {
   frame->arrival = clock_.now();
   framesReceived_.inc();
   ++stats_.framesPublished;
-  stream_->publishFrame(std::move(frame));
+  stream()->publishFrame(std::move(frame));
 }
 
 }  // namespace rtsedge::mpegts

@@ -10,6 +10,7 @@
 #include "relay/clock.h"
 #include "relay/status.h"
 #include "relay/stream.h"
+#include "relay/stream_source.h"
 
 namespace rtsedge::mpegts {
 
@@ -21,32 +22,21 @@ struct TsIngestStats {
 };
 
 // The publishing side of an MPEG-TS source (SRT publish, SRT pull): PES packets of
-// the first program's first video (H.264/H.265) and first audio (AAC, Opus, MPEG
-// audio) stream become configurations and frames of one Stream. Annex-B turns into
-// length-prefixed NAL units with the parameter sets moved into the configuration;
-// ADTS headers into an AudioSpecificConfig. Losses are never fatal: video resumes
+// the first program's first video (H.264/H.265) and first audio (AAC, Opus) stream
+// become configurations and frames of one Stream. Annex-B turns into length-prefixed
+// NAL units with the parameter sets moved into the configuration; ADTS headers into
+// an AudioSpecificConfig. Losses are never fatal: video resumes
 // at the next keyframe, audio at the next frame.
-class TsPublisher final : public Source, private TsDemuxer::Listener {
+class TsPublisher final : public StreamSource, private TsDemuxer::Listener {
  public:
-  class Listener {
-   public:
-    virtual void onPublisherReplaced() = 0;
+  // Attach with attachTo().
+  TsPublisher(const Clock& clock, metrics::Counter& framesReceived, StreamSource::Listener& listener);
 
-   protected:
-    ~Listener() = default;
-  };
-
-  TsPublisher(const Clock& clock, metrics::Counter& framesReceived, Listener& listener);
-  ~TsPublisher() override;
-
-  Status attachTo(Stream& stream);
   void feed(std::span<const uint8_t> data);
 
   const TsDemuxStats& demuxStats() const { return demuxer_.stats(); }
   const TsIngestStats& stats() const { return stats_; }
   bool hasProgram() const { return videoPid_ || audioPid_; }
-
-  void onSourceReplaced() override;
 
  private:
   void onProgram(const std::vector<ElementaryStream>& streams) override;
@@ -67,9 +57,7 @@ class TsPublisher final : public Source, private TsDemuxer::Listener {
 
   const Clock& clock_;
   metrics::Counter& framesReceived_;
-  Listener& listener_;
   TsDemuxer demuxer_;
-  Stream* stream_ = nullptr;
   TsIngestStats stats_;
 
   std::optional<ElementaryStream> videoPid_;

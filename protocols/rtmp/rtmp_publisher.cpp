@@ -14,25 +14,6 @@ constexpr uint8_t kFlvAudioTag = 8;
 constexpr uint8_t kFlvVideoTag = 9;
 }  // namespace
 
-RtmpPublisher::~RtmpPublisher() {
-  if (stream_ != nullptr) {
-    stream_->detachSource(*this);
-  }
-}
-
-Status RtmpPublisher::attachTo(Stream& stream) {
-  Status status = stream.attachSource(*this);
-  if (status) {
-    stream_ = &stream;
-  }
-  return status;
-}
-
-void RtmpPublisher::onSourceReplaced() {
-  stream_ = nullptr;  // the stream detached us already
-  listener_.onPublisherReplaced();
-}
-
 int64_t RtmpPublisher::extendTimestamp(uint32_t timestamp) {
   if (timestamp < lastTimestamp_ && lastTimestamp_ - timestamp > 0x80000000u) {
     ++wraps_;
@@ -42,7 +23,7 @@ int64_t RtmpPublisher::extendTimestamp(uint32_t timestamp) {
 }
 
 Status RtmpPublisher::onMedia(const Message& message) {
-  if (stream_ == nullptr) {
+  if (stream() == nullptr) {
     return Status::ok();
   }
   switch (static_cast<MessageType>(message.typeId)) {
@@ -64,7 +45,7 @@ Status RtmpPublisher::onVideo(const Bytes& body, int64_t dtsUs) {
   switch (tag->kind) {
     case flv::VideoTag::Kind::kConfig:
       videoConfig_ = tag->config;
-      stream_->publishConfig(videoConfig_);
+      stream()->publishConfig(videoConfig_);
       break;
     case flv::VideoTag::Kind::kFrame:
       publishFrame(TrackKind::kVideo, tag->codec, dtsUs, dtsUs + int64_t{tag->compositionTimeMs} * 1000, tag->keyframe,
@@ -87,7 +68,7 @@ Status RtmpPublisher::onAudio(const Bytes& body, int64_t dtsUs) {
   switch (tag->kind) {
     case flv::AudioTag::Kind::kConfig:
       audioConfig_ = tag->config;
-      stream_->publishConfig(audioConfig_);
+      stream()->publishConfig(audioConfig_);
       break;
     case flv::AudioTag::Kind::kFrame:
       // Formats without a sequence header carry their configuration in every
@@ -95,7 +76,7 @@ Status RtmpPublisher::onAudio(const Bytes& body, int64_t dtsUs) {
       if (tag->codec != Codec::kAac &&
           (!audioConfig_ || audioConfig_->codec != tag->codec || audioConfig_->flvSoundByte != tag->soundByte)) {
         audioConfig_ = flv::implicitAudioConfig(tag->codec, tag->soundByte);
-        stream_->publishConfig(audioConfig_);
+        stream()->publishConfig(audioConfig_);
       }
       publishFrame(TrackKind::kAudio, tag->codec, dtsUs, dtsUs, false, tag->payload, audioConfig_);
       break;
@@ -140,7 +121,7 @@ Status RtmpPublisher::onAggregate(const Message& message) {
 }
 
 Status RtmpPublisher::onData(const Message& message, const std::vector<amf0::Value>& values) {
-  if (stream_ == nullptr || values.empty()) {
+  if (stream() == nullptr || values.empty()) {
     return Status::ok();
   }
   auto name = values[0].asString();
@@ -152,7 +133,7 @@ Status RtmpPublisher::onData(const Message& message, const std::vector<amf0::Val
     name = values.size() > 1 ? values[1].asString() : std::nullopt;
   }
   if (name && *name == "onMetaData") {
-    stream_->publishMetadata(body);
+    stream()->publishMetadata(body);
     return Status::ok();
   }
   int64_t dtsUs = extendTimestamp(message.timestamp);
@@ -177,7 +158,7 @@ void RtmpPublisher::publishFrame(TrackKind kind, Codec codec, int64_t dtsUs, int
       frame->capture = WallTime(Micros(*micros));
     }
   }
-  stream_->publishFrame(std::move(frame));
+  stream()->publishFrame(std::move(frame));
 }
 
 }  // namespace rtsedge::rtmp

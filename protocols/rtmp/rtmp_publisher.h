@@ -9,32 +9,21 @@
 #include "relay/clock.h"
 #include "relay/status.h"
 #include "relay/stream.h"
+#include "relay/stream_source.h"
 
 namespace rtsedge::rtmp {
 
 // The publishing side of an RTMP session: turns audio, video, aggregate and data
 // messages into configurations, metadata and frames of one Stream.
-class RtmpPublisher final : public Source {
+class RtmpPublisher final : public StreamSource {
  public:
-  class Listener {
-   public:
-    virtual void onPublisherReplaced() = 0;
-
-   protected:
-    ~Listener() = default;
-  };
-
-  // Attach with attachTo(); the stream outlives the publisher while attached.
+  // Attach with attachTo().
   RtmpPublisher(const Clock& clock, metrics::Counter& framesReceived, Listener& listener)
-      : clock_(clock), framesReceived_(framesReceived), listener_(listener) {}
-  ~RtmpPublisher() override;
+      : StreamSource(listener), clock_(clock), framesReceived_(framesReceived) {}
 
-  Status attachTo(Stream& stream);
   // Malformed media is an Error: the session closes.
   Status onMedia(const Message& message);
   Status onData(const Message& message, const std::vector<amf0::Value>& values);
-
-  void onSourceReplaced() override;
 
  private:
   Status onVideo(const Bytes& body, int64_t dtsUs);
@@ -46,8 +35,6 @@ class RtmpPublisher final : public Source {
 
   const Clock& clock_;
   metrics::Counter& framesReceived_;
-  Listener& listener_;
-  Stream* stream_ = nullptr;
   TrackConfigPtr videoConfig_;
   TrackConfigPtr audioConfig_;
   // RTMP timestamps are 32-bit milliseconds: count wraps to keep them monotonic.

@@ -12,7 +12,7 @@ namespace rtsedge::srt {
 namespace {
 
 // Called on libsrt's threads; spdlog is thread-safe.
-void logLine(void*, int level, const char*, int, const char* area, const char* message) {
+void logLine(void*, int level, const char*, int, const char*, const char* message) {
   std::string_view text(message);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
     text.remove_suffix(1);
@@ -22,7 +22,8 @@ void logLine(void*, int level, const char*, int, const char* area, const char* m
   if (text.find("no pending connection available") != std::string_view::npos) {
     return;
   }
-  spdlog::log(level <= LOG_ERR ? spdlog::level::err : spdlog::level::warn, "libsrt {}: {}", area, text);
+  // libsrt starts its messages with their function's name already.
+  spdlog::log(level <= LOG_ERR ? spdlog::level::err : spdlog::level::warn, "libsrt {}", text);
 }
 
 }  // namespace

@@ -65,7 +65,7 @@ void SrtSession::start() {
 
 void SrtSession::startPublishing() {
   publisher_ = std::make_unique<mpegts::TsPublisher>(context_.clock, context_.metrics.framesReceived,
-                                                     static_cast<mpegts::TsPublisher::Listener&>(*this));
+                                                     static_cast<StreamSource::Listener&>(*this));
   Stream& stream = context_.hub.acquire(request_.key.key());
   if (Status attached = publisher_->attachTo(stream); !attached) {
     close(CloseReason::kRefused, attached.error().message());
@@ -129,7 +129,7 @@ void SrtSession::receive() {
       return;
     }
     if (received == 0) {
-      continue;
+      return;  // not seen in live mode; never spin on it
     }
     bytesReceived_ += static_cast<uint64_t>(received);
     context_.metrics.bytesReceived.inc(static_cast<double>(received));
@@ -197,6 +197,11 @@ void SrtSession::recordTransportStats() {
   if (auto now = readTransportStats(socket_)) {
     context_.srtMetrics.record(transport_, *now);
     transport_ = *now;
+  }
+  if (publisher_) {
+    context_.srtMetrics.recordIngest(recordedDemux_, publisher_->demuxStats(), recordedIngest_, publisher_->stats());
+    recordedDemux_ = publisher_->demuxStats();
+    recordedIngest_ = publisher_->stats();
   }
 }
 

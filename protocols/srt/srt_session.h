@@ -30,7 +30,7 @@ class SrtSession final : public uv::DeferredDeletable,
                          public Client,
                          private SrtPoller::Handler,
                          private EgressSubscriber::Listener,
-                         private mpegts::TsPublisher::Listener {
+                         private StreamSource::Listener {
  public:
   class Listener {
    public:
@@ -86,6 +86,8 @@ class SrtSession final : public uv::DeferredDeletable,
   // Publisher.
   std::unique_ptr<mpegts::TsPublisher> publisher_;
   SteadyTime lastMedia_{};
+  mpegts::TsDemuxStats recordedDemux_;  // what recordTransportStats() counted already
+  mpegts::TsIngestStats recordedIngest_;
 
   // Player.
   EgressQueue queue_;

@@ -1,9 +1,17 @@
 #include "protocols/srt/srt_stats.h"
 
+#include <algorithm>
+
 namespace rtsedge::srt {
 
 namespace {
 const std::vector<double> kRttBuckets{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6};
+
+void addGrowth(metrics::Counter& counter, uint64_t before, uint64_t now) {
+  if (now > before) {
+    counter.inc(static_cast<double>(now - before));
+  }
+}
 }  // namespace
 
 std::optional<SrtTransportStats> readTransportStats(SRTSOCKET socket) {
@@ -57,13 +65,16 @@ SrtMetrics::SrtMetrics(metrics::Registry& registry)
       rtt_(registry
                .histogram("rtsedge_srt_rtt_seconds", "SRT round-trip time, sampled once a second per connection.", {},
                           kRttBuckets)
-               .labels({})) {}
+               .labels({})),
+      tsErrors_(registry.counter("rtsedge_ts_ingest_errors_total",
+                                 "What MPEG-TS publishers' streams lost or broke, by kind (continuity, broken_pes, "
+                                 "resync, psi, dropped_frames).",
+                                 {"kind"})) {}
 
 void SrtMetrics::record(const SrtTransportStats& before, const SrtTransportStats& now) {
   auto add = [](metrics::Counter& counter, int64_t from, int64_t to) {
-    if (to > from) {
-      counter.inc(static_cast<double>(to - from));
-    }
+    addGrowth(counter, static_cast<uint64_t>(std::max<int64_t>(from, 0)),
+              static_cast<uint64_t>(std::max<int64_t>(to, 0)));
   };
   add(lostReceived_, before.packetsLostReceived, now.packetsLostReceived);
   add(lostSent_, before.packetsLostSent, now.packetsLostSent);
@@ -71,6 +82,15 @@ void SrtMetrics::record(const SrtTransportStats& before, const SrtTransportStats
   add(droppedReceived_, before.packetsDroppedReceived, now.packetsDroppedReceived);
   add(droppedSent_, before.packetsDroppedSent, now.packetsDroppedSent);
   rtt_.observe(now.rttMs / 1000.0);
+}
+
+void SrtMetrics::recordIngest(const mpegts::TsDemuxStats& before, const mpegts::TsDemuxStats& now,
+                              const mpegts::TsIngestStats& ingestBefore, const mpegts::TsIngestStats& ingestNow) {
+  addGrowth(tsErrors_.labels({"continuity"}), before.continuityErrors, now.continuityErrors);
+  addGrowth(tsErrors_.labels({"broken_pes"}), before.brokenPes, now.brokenPes);
+  addGrowth(tsErrors_.labels({"resync"}), before.syncLosses, now.syncLosses);
+  addGrowth(tsErrors_.labels({"psi"}), before.psiErrors, now.psiErrors);
+  addGrowth(tsErrors_.labels({"dropped_frames"}), ingestBefore.framesDropped, ingestNow.framesDropped);
 }
 
 }  // namespace rtsedge::srt

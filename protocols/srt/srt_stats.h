@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "metrics/registry.h"
+#include "protocols/mpegts/ts_publisher.h"
 
 namespace rtsedge::srt {
 
@@ -37,6 +38,9 @@ class SrtMetrics {
   explicit SrtMetrics(metrics::Registry& registry);
   // Adds what changed since `before` (a connection's previous reading).
   void record(const SrtTransportStats& before, const SrtTransportStats& now);
+  // The same for what a TS publisher's stream lost or could not use.
+  void recordIngest(const mpegts::TsDemuxStats& before, const mpegts::TsDemuxStats& now,
+                    const mpegts::TsIngestStats& ingestBefore, const mpegts::TsIngestStats& ingestNow);
 
   metrics::Counter& rejected;  // connections refused at handshake
 
@@ -47,6 +51,7 @@ class SrtMetrics {
   metrics::Counter& droppedReceived_;
   metrics::Counter& droppedSent_;
   metrics::Histogram& rtt_;
+  metrics::CounterFamily& tsErrors_;  // {kind}
 };
 
 }  // namespace rtsedge::srt

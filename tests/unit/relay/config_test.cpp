@@ -258,7 +258,7 @@ TEST_CASE("srt settings: passphrase length and key length are checked") {
   CHECK(config->srt.passphrase == "abcdefghij");
   CHECK(config->srt.keyLength == 32);
   CHECK(config->srt.maxBandwidth == 10u << 20);
-  CHECK(errorOf("srt:\n  passphrase: short\n") == "x.yaml:2:15: srt.passphrase: 5 characters: SRT needs 10 to 79");
+  CHECK(errorOf("srt:\n  passphrase: short\n") == "x.yaml:2:15: srt.passphrase: 5 characters: SRT needs 10 to 80");
   CHECK(errorOf("srt:\n  key_length: 20\n").starts_with("x.yaml:2:15: srt.key_length: "));
   CHECK(errorOf("srt:\n  payload_size: 1500\n") == "x.yaml:2:17: srt.payload_size: 1500 not in 188..1456");
 }
