@@ -16,8 +16,10 @@ namespace {
 // kPcrLeadUs behind the DTS: the decoder buffering it signals) is never negative.
 constexpr int64_t kTimestampOffsetUs = 1'000'000;
 constexpr int64_t kPcrLeadUs = 100'000;
-// PSI repeats at least this often in a program without video.
-constexpr int64_t kAudioOnlyPsiIntervalUs = 500'000;
+// In a program without video PSI goes in front of the first audio frame this long
+// after the last PSI: with audio frames of up to 100 ms the gap stays within the
+// 500 ms that ETSI TR 101 290 (1.3, 1.5) allows between PATs and between PMTs.
+constexpr int64_t kAudioOnlyPsiIntervalUs = 400'000;
 constexpr int64_t kTimestampWrap = int64_t{1} << 33;
 
 constexpr uint8_t kVideoStreamId = 0xe0;

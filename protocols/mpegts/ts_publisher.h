@@ -33,6 +33,9 @@ class TsPublisher final : public StreamSource, private TsDemuxer::Listener {
   TsPublisher(const Clock& clock, metrics::Counter& framesReceived, StreamSource::Listener& listener);
 
   void feed(std::span<const uint8_t> data);
+  // The source is gone: publishes what was waiting for a next packet to be complete
+  // (a video PES without a length ends only where the next one starts).
+  void finish() { demuxer_.flush(); }
 
   const TsDemuxStats& demuxStats() const { return demuxer_.stats(); }
   const TsIngestStats& stats() const { return stats_; }

@@ -97,7 +97,7 @@ void writePat(BytesBuilder& out, uint16_t pmtPid, uint8_t& continuity) {
 
 void writePmt(BytesBuilder& out, uint16_t pmtPid, uint16_t pcrPid, uint8_t version,
               std::span<const ElementaryStream> streams, uint8_t& continuity) {
-  assert(streams.size() <= kMaxPmtStreams);
+  streams = streams.first(std::min(streams.size(), kMaxPmtStreams));  // so the section fits one packet
   auto channelsSignalled = [](const ElementaryStream& s) { return s.opusChannels >= 1 && s.opusChannels <= 8; };
   size_t bodySize = 4;
   for (const auto& stream : streams) {

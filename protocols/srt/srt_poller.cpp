@@ -45,8 +45,9 @@ Status SrtPoller::add(SRTSOCKET socket, int events, Handler& handler) {
 }
 
 void SrtPoller::remove(SRTSOCKET socket) {
-  handlers_.erase(socket);
-  srt_epoll_remove_usock(epoll_, socket);
+  if (handlers_.erase(socket) > 0) {
+    srt_epoll_remove_usock(epoll_, socket);
+  }
 }
 
 void SrtPoller::waitForEvents() {

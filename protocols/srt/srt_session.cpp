@@ -236,6 +236,7 @@ void SrtSession::close(CloseReason reason, std::string_view detail) {
   }
   closed_ = true;
   if (publisher_) {
+    publisher_->finish();
     const auto& demux = publisher_->demuxStats();
     const auto& ingest = publisher_->stats();
     if (demux.continuityErrors + demux.brokenPes + demux.syncLosses + ingest.framesDropped > 0) {
