@@ -23,7 +23,14 @@ App::App(Config config)
       httpContext_{loop_, hub_, clock_, config_.http, config_.viewers, httpMetrics_, httpTsMetrics_, clients_, api_},
       srtSessionMetrics_(registry_, "srt"),
       srtMetrics_(registry_),
-      tick_(loop_, [this] { hub_.tick(); }),
+      tierMetrics_(registry_),
+      tick_(loop_,
+            [this] {
+              hub_.tick();
+              if (tier_) {
+                tier_->tick();
+              }
+            }),
       sigint_(this),
       sigterm_(this) {
   uv_signal_init(loop_.raw(), sigint_.get());
@@ -68,11 +75,41 @@ Status App::start() {
     }
     http_ = std::move(*http);
   }
+  if (!config_.upstreams.empty()) {
+    startTier();
+  }
   api_.setReady(true);
   tick_.start(kTickInterval, kTickInterval);
   uv_signal_start(sigint_.get(), &App::onSignal, SIGINT);
   uv_signal_start(sigterm_.get(), &App::onSignal, SIGTERM);
   return Status::ok();
+}
+
+void App::startTier() {
+  if (!srtPoller_) {  // SRT upstreams need the bridge even where no SRT listener runs
+    srtPoller_ = std::make_unique<srt::SrtPoller>(loop_);
+  }
+  rtmpUpstream_ = std::make_unique<rtmp::RtmpUpstreamContext>(rtmp::RtmpUpstreamContext{
+      loop_, clock_, config_.rtmp, config_.tier, config_.viewers, rtmpMetrics_.framesReceived});
+  srtPull_ = std::make_unique<srt::SrtPullContext>(
+      srt::SrtPullContext{loop_, clock_, *srtPoller_, config_.srt, config_.tier, srtSessionMetrics_.framesReceived});
+  auto pull = [this](const UpstreamSettings& upstream, Stream& stream, const PullTarget& target,
+                     UpstreamAttempt::Listener& listener) {
+    return upstream.protocol == UpstreamProtocol::kRtmp
+               ? rtmp::RtmpPull::start(*rtmpUpstream_, upstream, stream, target, listener)
+               : srt::SrtPull::start(*srtPull_, upstream, stream, target, listener);
+  };
+  auto push = [this](const UpstreamSettings& upstream, Stream& stream, const PullTarget& target,
+                     UpstreamPusher::Listener& listener) -> Result<std::unique_ptr<UpstreamPusher>> {
+    if (upstream.protocol != UpstreamProtocol::kRtmp) {
+      return Error("publishes are forwarded over rtmp:// upstreams only");
+    }
+    return rtmp::RtmpPush::start(*rtmpUpstream_, upstream, stream, target, listener);
+  };
+  tier_ = std::make_unique<PullManager>(loop_, hub_, clock_, config_.tier, config_.upstreams, tierMetrics_,
+                                        std::move(pull), std::move(push));
+  hub_.setTier(tier_.get());
+  api_.setTier(tier_.get());
 }
 
 void App::run() {
@@ -91,6 +128,10 @@ void App::stop() {
     return;
   }
   stopping_ = true;
+  // Pulls and pushes first: their connections close, their streams may go.
+  hub_.setTier(nullptr);
+  api_.setTier(nullptr);
+  tier_.reset();
   if (rtmp_) {
     rtmp_->shutdown();
   }

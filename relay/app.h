@@ -3,14 +3,18 @@
 #include <memory>
 
 #include "metrics/registry.h"
+#include "cache/pull_manager.h"
+#include "cache/tier_metrics.h"
 #include "protocols/http/api.h"
 #include "protocols/http/http_context.h"
 #include "protocols/http/http_session.h"
 #include "protocols/rtmp/rtmp_context.h"
 #include "protocols/rtmp/rtmp_session.h"
+#include "protocols/rtmp/rtmp_upstream.h"
 #include "protocols/srt/srt_context.h"
 #include "protocols/srt/srt_library.h"
 #include "protocols/srt/srt_poller.h"
+#include "protocols/srt/srt_pull.h"
 #include "protocols/srt/srt_server.h"
 #include "protocols/srt/srt_stats.h"
 #include "relay/clients.h"
@@ -41,6 +45,8 @@ class App {
 
  private:
   static void onSignal(uv_signal_t* handle, int signal);
+  // The tier logic, for a node with upstreams.
+  void startTier();
 
   // The loop is declared first so it is destroyed last, after everything on it.
   uv::Loop loop_;
@@ -64,6 +70,10 @@ class App {
   std::unique_ptr<srt::SrtPoller> srtPoller_;
   std::unique_ptr<srt::SrtContext> srtContext_;
   std::unique_ptr<srt::SrtServer> srt_;
+  TierMetrics tierMetrics_;
+  std::unique_ptr<rtmp::RtmpUpstreamContext> rtmpUpstream_;
+  std::unique_ptr<srt::SrtPullContext> srtPull_;
+  std::unique_ptr<PullManager> tier_;  // a node with upstreams only
   uv::Timer tick_;
   uv::Handle<uv_signal_t> sigint_;
   uv::Handle<uv_signal_t> sigterm_;

@@ -85,6 +85,31 @@ class Section {
     out = std::move(*parsed);
   }
 
+  // A list under key. Its items are mappings, each read by read(Section&), or single
+  // values, read as the mapping {shortKey: value} ("- rtmp://..." for "- url: rtmp://...").
+  template <class Read>
+  void list(const char* key, const char* shortKey, Read read) {
+    YAML::Node node = take(key);
+    if (!node.IsDefined() || node.IsNull()) {
+      return;
+    }
+    if (!node.IsSequence()) {
+      fail(source_, node, path(key), fmt::format("expected a list (\"- item\" lines), found {}", kindOf(node)));
+    }
+    size_t index = 0;
+    for (const YAML::Node& item : node) {
+      // yaml-cpp nodes are references: assigning to one rewrites the document, so the
+      // wrapping mapping is a node of its own.
+      YAML::Node wrapped(YAML::NodeType::Map);
+      if (item.IsScalar()) {
+        wrapped[shortKey] = item;
+      }
+      Section child(item.IsScalar() ? wrapped : item, fmt::format("{}[{}]", path(key), index++), source_);
+      read(child);
+      child.finish();
+    }
+  }
+
   template <class T>
   void integer(const char* key, T& out, std::type_identity_t<T> min, std::type_identity_t<T> max) {
     bounded(key, out, parseInteger, min, max, [](uint64_t v) { return std::to_string(v); });
@@ -260,6 +285,45 @@ void readViewers(Section& section, ViewerSettings& viewers) {
   }
 }
 
+void readUpstream(Section& section, std::vector<UpstreamSettings>& upstreams) {
+  UpstreamSettings upstream;
+  section.value("url", upstream, parseUpstreamUrl);
+  section.integer("weight", upstream.weight, 1, 1000);
+  if (upstream.url.empty()) {
+    section.failAt({}, "url", "missing: each upstream needs its rtmp:// or srt:// URL");
+  }
+  for (const UpstreamSettings& earlier : upstreams) {
+    if (earlier.url == upstream.url) {
+      section.failAt({"url"}, "url", fmt::format("{} is listed twice", upstream.url));
+    }
+  }
+  upstreams.push_back(std::move(upstream));
+}
+
+void readTier(Section& section, TierSettings& tier) {
+  section.value("node_id", tier.nodeId, [](std::string_view text) -> Result<std::string> {
+    if (text.find_first_of(".&?=,/ ") != std::string_view::npos || text.size() > 64) {
+      return Error("at most 64 characters, none of . & ? = , / or space");
+    }
+    return std::string(text);
+  });
+  section.duration("pull_wait", tier.pullWait, Millis(0), Millis(60'000));
+  section.duration("idle_timeout", tier.idleTimeout, Millis(0), Millis(3'600'000));
+  section.duration("connect_timeout", tier.connectTimeout, Millis(100), Millis(60'000));
+  section.duration("handshake_timeout", tier.handshakeTimeout, Millis(100), Millis(60'000));
+  section.duration("no_media_timeout", tier.noMediaTimeout, Millis(100), Millis(60'000));
+  section.duration("backoff_min", tier.backoffMin, Millis(10), Millis(600'000));
+  section.duration("backoff_max", tier.backoffMax, Millis(10), Millis(3'600'000));
+  section.integer("max_hops", tier.maxHops, 1, 64);
+  section.value("pass_query", tier.passQuery, parseBool);
+  section.value("forward_publish", tier.forwardPublish, parseBool);
+  if (tier.backoffMin > tier.backoffMax) {
+    section.failAt({"backoff_min", "backoff_max"}, "backoff_min",
+                   fmt::format("{} is more than {} ({})", formatDuration(tier.backoffMin), section.path("backoff_max"),
+                               formatDuration(tier.backoffMax)));
+  }
+}
+
 Config readConfig(const YAML::Node& root, std::string_view source) {
   Config config;
   config.source = std::string(source);
@@ -270,6 +334,8 @@ Config readConfig(const YAML::Node& root, std::string_view source) {
   top.section("srt", [&](Section& srt) { readSrt(srt, config.srt); });
   top.section("streams", [&](Section& streams) { readStreams(streams, config.streams); });
   top.section("viewers", [&](Section& viewers) { readViewers(viewers, config.viewers); });
+  top.list("upstreams", "url", [&](Section& upstream) { readUpstream(upstream, config.upstreams); });
+  top.section("tier", [&](Section& tier) { readTier(tier, config.tier); });
   top.section("metrics", [&](Section& metrics) {
     metrics.value("per_stream", config.metrics.perStream, parseBool);
     metrics.integer("max_streams", config.metrics.maxStreams, 1, 100'000);

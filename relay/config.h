@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "relay/clock.h"
 #include "relay/status.h"
@@ -74,6 +75,33 @@ struct ViewerSettings {
   Millis playerBuffer{200};     // the stall model's player starts and resumes with this much buffered
 };
 
+enum class UpstreamProtocol { kRtmp, kSrt };
+
+// One node of the tier above, from `upstreams:`.
+struct UpstreamSettings {
+  std::string url;  // as written: the identity rendezvous hashing ranks
+  UpstreamProtocol protocol = UpstreamProtocol::kRtmp;
+  ListenAddress address;  // numeric host and port
+  std::string app;        // rtmp://host:port/app: pull every stream from this app; empty: the viewer's own
+  std::string options;    // srt://host:port?latency=200&passphrase=...: SRT options, as the query
+  uint32_t weight = 1;    // relative share of streams, 1..1000
+};
+
+// How a node with upstreams pulls what it lacks and forwards what is published on it.
+struct TierSettings {
+  std::string nodeId;             // names this node in loop detection; empty: a random one per start
+  Millis pullWait{5000};          // a viewer of an absent stream waits this long for the pull's first keyframe
+  Millis idleTimeout{30000};      // a pull with no viewers for this long stops
+  Millis connectTimeout{2000};    // TCP or SRT connect to an upstream
+  Millis handshakeTimeout{3000};  // connected to playing
+  Millis noMediaTimeout{1000};    // a playing upstream that sends no media this long has failed
+  Millis backoffMin{500};         // a failed upstream is down this long, doubling per failure...
+  Millis backoffMax{30000};       // ...up to this
+  uint32_t maxHops = 8;           // requests that passed more nodes than this are refused
+  bool passQuery = true;          // a viewer's query (tokens) goes upstream with the pull
+  bool forwardPublish = true;     // a publisher on this node is pushed to the upstream too
+};
+
 struct MetricsSettings {
   bool perStream = false;      // per-stream series on /metrics
   uint32_t maxStreams = 1000;  // at most this many streams get per-stream series
@@ -87,6 +115,8 @@ struct Config {
   SrtSettings srt;
   StreamSettings streams;
   ViewerSettings viewers;
+  std::vector<UpstreamSettings> upstreams;  // empty: this node is an origin
+  TierSettings tier;
   MetricsSettings metrics;
 };
 

@@ -183,6 +183,56 @@ Result<ListenAddress> parseListenAddress(std::string_view text) {
   return ListenAddress{std::move(hostText), static_cast<uint16_t>(*port)};
 }
 
+Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
+  UpstreamSettings upstream;
+  upstream.url = std::string(text);
+  std::string_view rest = text;
+  uint16_t defaultPort = 0;
+  if (rest.starts_with("rtmp://")) {
+    upstream.protocol = UpstreamProtocol::kRtmp;
+    defaultPort = 1935;
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("srt://")) {
+    upstream.protocol = UpstreamProtocol::kSrt;
+    defaultPort = 10080;
+    rest.remove_prefix(6);
+  } else {
+    return Error(fmt::format("{:?} is not an rtmp:// or srt:// URL", text));
+  }
+  size_t end = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view tail = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  if (tail.starts_with("/")) {
+    size_t query = tail.find('?');
+    upstream.app = std::string(tail.substr(1, query == std::string_view::npos ? query : query - 1));
+    tail = query == std::string_view::npos ? std::string_view() : tail.substr(query);
+    if (upstream.protocol == UpstreamProtocol::kSrt && !upstream.app.empty()) {
+      return Error(fmt::format("{:?}: an srt:// upstream has no path (streams are named in the stream id)", text));
+    }
+  }
+  if (tail.starts_with("?")) {
+    if (upstream.protocol == UpstreamProtocol::kRtmp) {
+      return Error(fmt::format("{:?}: an rtmp:// upstream takes no query", text));
+    }
+    upstream.options = std::string(tail.substr(1));
+  }
+  bool hasPort = authority.find(':') != std::string_view::npos &&
+                 (authority.front() != '[' || authority.find("]:") != std::string_view::npos);
+  std::string withPort = hasPort ? std::string(authority) : fmt::format("{}:{}", authority, defaultPort);
+  if (withPort.starts_with("localhost:")) {
+    withPort = "127.0.0.1" + withPort.substr(9);
+  }
+  auto address = parseListenAddress(withPort);
+  if (!address) {
+    return address.error();
+  }
+  if (address->port == 0) {
+    return Error(fmt::format("{:?}: port 0", text));
+  }
+  upstream.address = *address;
+  return upstream;
+}
+
 Result<size_t> parseChoice(std::string_view text, std::span<const std::string_view> names) {
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == text) {

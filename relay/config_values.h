@@ -35,6 +35,11 @@ Result<bool> parseBool(std::string_view text);
 // Host names are refused: nothing is resolved at start.
 Result<ListenAddress> parseListenAddress(std::string_view text);
 
+// "rtmp://10.0.0.2:1935/live" (the app is optional; port 1935 by default) or
+// "srt://10.0.0.2:10080?latency=200" (port 10080 by default): an upstream's URL.
+// Numeric hosts and localhost only, as for listen addresses. The weight is left at 1.
+Result<UpstreamSettings> parseUpstreamUrl(std::string_view text);
+
 // The index of text in names; the error lists the names.
 Result<size_t> parseChoice(std::string_view text, std::span<const std::string_view> names);
 

@@ -69,7 +69,7 @@ StallCause EgressQueue::lateCause(const FrameMark& first) const {
   if (lastWritten_) {
     int64_t arrivalGapUs = std::chrono::duration_cast<Micros>(first.arrival - lastWritten_->arrival).count();
     if (arrivalGapUs > first.dtsUs - lastWritten_->dtsUs + kArrivalSlackUs) {
-      return StallCause::kIngestGap;
+      return gapCause_;
     }
   }
   return StallCause::kEgressBlocked;
@@ -96,9 +96,11 @@ void EgressQueue::onBatchWritten() {
     timings_.framesSent->inc(static_cast<double>(inFlight_.size()));
   }
   bool hasSyncPoint = false;
+  bool nextSourceStarted = false;
   int64_t mediaUs = inFlight_.front().dtsUs;
   for (const FrameMark& mark : inFlight_) {
     hasSyncPoint = hasSyncPoint || mark.syncPoint;
+    nextSourceStarted = nextSourceStarted || (mark.syncPoint && mark.arrival > gapFrom_);
     mediaUs = std::max(mediaUs, mark.dtsUs);
     // GOP-cache frames waited in the cache before this viewer came: latency is
     // measured on live frames only.
@@ -112,6 +114,7 @@ void EgressQueue::onBatchWritten() {
       timings_.e2eLatency->observe(std::chrono::duration<double>(wallNow - *mark.capture).count());
     }
   }
+  deliveredFirstFrame_ = deliveredFirstFrame_ || hasSyncPoint;
   if (playStart_ && hasSyncPoint) {
     if (timings_.firstFrame != nullptr) {
       timings_.firstFrame->observe(std::chrono::duration<double>(now - *playStart_).count());
@@ -127,6 +130,9 @@ void EgressQueue::onBatchWritten() {
       timings_.watchSeconds->inc(std::chrono::duration<double>(watched - watchReported_).count());
     }
     watchReported_ = watched;
+  }
+  if (nextSourceStarted) {
+    gapCause_ = StallCause::kIngestGap;
   }
   lastWritten_ = inFlight_.back();
   skippedSinceWrite_ = false;

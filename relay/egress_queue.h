@@ -59,6 +59,12 @@ class EgressQueue {
   void startTiming(EgressTimings timings);
   // Drops frames until the next sync point (after a source change, say).
   void requireSyncPoint() { waitingForSyncPoint_ = true; }
+  // The source was lost now for this reason (an upstream failed over): a stall the
+  // gap causes counts as it, not as an ingest gap, until the next source's first sync point is out.
+  void attributeGapTo(StallCause cause) {
+    gapCause_ = cause;
+    gapFrom_ = clock_.now();
+  }
 
   // Moves what is queued (up to maxBatch buffers) into `batch`, marking it in flight.
   void takeBatch(std::vector<Bytes>& batch);
@@ -68,6 +74,8 @@ class EgressQueue {
   // The viewer leaves: a stall still open is counted to now.
   void finishTiming();
   bool hasPending() const { return !entries_.empty(); }
+  // A frame the viewer can start decoding from has been handed to its socket.
+  bool deliveredFirstFrame() const { return deliveredFirstFrame_; }
   uint64_t skips() const { return skips_; }
 
  private:
@@ -89,12 +97,15 @@ class EgressQueue {
   std::vector<FrameMark> inFlight_;  // frames of the batch in flight; reused
   std::optional<FrameMark> lastWritten_;
   bool skippedSinceWrite_ = false;
+  StallCause gapCause_ = StallCause::kIngestGap;
+  SteadyTime gapFrom_{};
   std::optional<StallModel> stallModel_;
   Micros watchReported_{0};
   EgressTimings timings_;
   std::optional<SteadyTime> playStart_;  // until the first frame is out
   SteadyTime timedFrom_{};
-  bool waitingForSyncPoint_ = true;  // a viewer's first frame is one it can decode from
+  bool waitingForSyncPoint_ = true;
+  bool deliveredFirstFrame_ = false;  // a viewer's first frame is one it can decode from
   uint64_t skips_ = 0;
 };
 

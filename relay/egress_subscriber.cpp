@@ -80,6 +80,7 @@ void EgressSubscriber::onFrame(const FramePtr& frame) {
 void EgressSubscriber::onSourceLost() {
   // Nothing is said to the viewer: a returning source continues the same play.
   hasVideo_ = false;
+  queue_.attributeGapTo(stream_->lostUpstream() ? StallCause::kUpstreamFailover : StallCause::kIngestGap);
 }
 
 void EgressSubscriber::onSourceRestored() {

@@ -15,6 +15,7 @@ std::string_view stallCauseName(StallCause cause) {
     case StallCause::kIngestGap: return "ingest_gap";
     case StallCause::kEgressBlocked: return "egress_blocked";
     case StallCause::kFramesDropped: return "frames_dropped";
+    case StallCause::kUpstreamFailover: return "upstream_failover";
     case StallCause::kCount: break;
   }
   return "unknown";

@@ -9,7 +9,7 @@
 namespace rtsedge {
 
 // Why a viewer's buffer ran dry.
-enum class StallCause : uint8_t { kIngestGap, kEgressBlocked, kFramesDropped, kCount };
+enum class StallCause : uint8_t { kIngestGap, kEgressBlocked, kFramesDropped, kUpstreamFailover, kCount };
 std::string_view stallCauseName(StallCause cause);
 
 // The player model of ARCHITECTURE.md, run per viewer on what the server hands to

@@ -53,6 +53,7 @@ void Stream::detachSource(Source& source) {
     return;
   }
   source_ = nullptr;
+  lostUpstream_ = source.upstream();
   sourceAbsentSince_ = clock_.now();
   lastArrival_.reset();
   // What the next source sends replaces all of it; stale state must not reach new viewers.
@@ -168,6 +169,10 @@ void Stream::tick() {
   if (clock_.now() - *sourceAbsentSince_ < settings_.sourceGrace) {
     return;
   }
+  end();
+}
+
+void Stream::end() {
   auto ended = std::move(subscribers_);
   subscribers_.clear();
   for (Subscriber* subscriber : ended) {

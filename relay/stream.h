@@ -42,6 +42,8 @@ class Stream {
   Status attachSource(Source& source);
   void detachSource(Source& source);
   bool hasSource() const { return source_ != nullptr; }
+  // The source lost last was an upstream pull (its loss is a failover, not an ingest gap).
+  bool lostUpstream() const { return lostUpstream_; }
   void publishMetadata(Bytes amf0);
   void publishConfig(TrackConfigPtr config);
   // Moves the frame onto the stream's timeline (monotonic across sources), caches
@@ -55,8 +57,13 @@ class Stream {
 
   // Ends the stream for its subscribers once no source came within the grace period.
   void tick();
-  // No source and no subscriber: the hub may retire it.
-  bool idle() const { return source_ == nullptr && subscriberCount() == 0; }
+  // Ends it for its subscribers now: no source is coming (a pull found nothing upstream).
+  void end();
+  // No source, no subscriber and no pin: the hub may retire it.
+  bool idle() const { return source_ == nullptr && subscriberCount() == 0 && pins_ == 0; }
+  // Keeps a stream without source or subscribers alive (a pull still connecting).
+  void pin() { ++pins_; }
+  void unpin() { --pins_; }
 
   const GopCache& gopCache() const { return gopCache_; }
   const TrackConfigPtr& videoConfig() const { return videoConfig_; }
@@ -77,6 +84,8 @@ class Stream {
   const Clock& clock_;
   StreamMetrics* metrics_;
   Source* source_ = nullptr;
+  bool lostUpstream_ = false;
+  int pins_ = 0;
   std::optional<std::pair<SteadyTime, int64_t>> lastArrival_;  // arrival and dts of the last frame
   std::optional<SteadyTime> sourceAbsentSince_;
 

@@ -19,11 +19,7 @@ class StreamSource : public Source {
   };
 
   explicit StreamSource(Listener& listener) : listener_(listener) {}
-  ~StreamSource() override {
-    if (stream_ != nullptr) {
-      stream_->detachSource(*this);
-    }
-  }
+  ~StreamSource() override { detach(); }
   StreamSource(const StreamSource&) = delete;
   StreamSource& operator=(const StreamSource&) = delete;
 
@@ -35,6 +31,17 @@ class StreamSource : public Source {
     }
     return status;
   }
+
+  void detach() {
+    if (stream_ != nullptr) {
+      stream_->detachSource(*this);
+      stream_ = nullptr;
+    }
+  }
+
+  bool upstream() const override { return upstream_; }
+  // This source pulls from an upstream node.
+  void markUpstream() { upstream_ = true; }
 
   void onSourceReplaced() override {
     stream_ = nullptr;  // the stream detached us already
@@ -48,6 +55,7 @@ class StreamSource : public Source {
  private:
   Listener& listener_;
   Stream* stream_ = nullptr;
+  bool upstream_ = false;
 };
 
 }  // namespace rtsedge

@@ -30,6 +30,8 @@ class Source {
   virtual ~Source() = default;
   // Another source took the stream over (on_duplicate_publish: replace).
   virtual void onSourceReplaced() = 0;
+  // A pull from an upstream node rather than a publisher: its loss is a failover.
+  virtual bool upstream() const { return false; }
 };
 
 }  // namespace rtsedge

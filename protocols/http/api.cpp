@@ -40,6 +40,14 @@ json trackJson(const TrackConfig& config) {
   return track;
 }
 
+json upstreamUrls(const Config& config) {
+  json urls = json::array();
+  for (const UpstreamSettings& upstream : config.upstreams) {
+    urls.push_back(upstream.url);
+  }
+  return urls;
+}
+
 json clientJson(const ClientInfo& info, SteadyTime now) {
   json client{{"id", info.id},
               {"protocol", info.protocol},
@@ -137,7 +145,9 @@ std::string Api::perStreamMetrics() {
 HttpResponse Api::server() {
   return jsonResponse(200, json{{"version", kVersion},
                                 {"uptime_seconds", secondsSince(started_, clock_.now())},
-                                {"role", "origin"},
+                                {"role", config_.upstreams.empty() ? "origin" : "edge"},
+                                {"node_id", tier_ != nullptr ? tier_->nodeId() : ""},
+                                {"upstreams", upstreamUrls(config_)},
                                 {"streams", hub_.streamCount()},
                                 {"clients", clients_.all().size()},
                                 {"config",
@@ -188,9 +198,22 @@ nlohmann::json Api::streamJson(Stream& stream) {
   if (s->audioConfig()) {
     tracks["audio"] = trackJson(*s->audioConfig());
   }
+  json origin{{"kind", "local"}};
+  if (auto pull = tier_ != nullptr ? tier_->pullInfo(key) : std::nullopt) {
+    origin = json{{"kind", "pulled"},
+                  {"upstream", pull->upstream},
+                  {"playing", pull->playing},
+                  {"seconds", pull->playing ? secondsSince(pull->since, now) : 0.0},
+                  {"failovers", pull->failovers}};
+  } else if (auto push = tier_ != nullptr ? tier_->pushInfo(key) : std::nullopt) {
+    origin["pushed_to"] = json{{"upstream", push->upstream},
+                               {"pushing", push->pushing},
+                               {"seconds", push->pushing ? secondsSince(push->since, now) : 0.0}};
+  }
   StreamStats& stats = s->stats();
   return json{{"key", key},
               {"live", s->hasSource()},
+              {"origin", origin},
               {"source", source},
               {"tracks", tracks},
               {"frames", stats.frames()},

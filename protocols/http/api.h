@@ -9,6 +9,7 @@
 #include "relay/clients.h"
 #include "relay/clock.h"
 #include "relay/config.h"
+#include "cache/pull_manager.h"
 #include "relay/hub.h"
 
 namespace rtsedge::http {
@@ -24,6 +25,8 @@ class Api {
   HttpResponse handle(const HttpRequest& request);
   // Listeners are up: /readyz answers 200.
   void setReady(bool ready) { ready_ = ready; }
+  // A node with upstreams: streams show where they come from.
+  void setTier(const PullManager* tier) { tier_ = tier; }
 
  private:
   HttpResponse streams();
@@ -41,6 +44,7 @@ class Api {
   const Clock& clock_;
   SteadyTime started_;
   bool ready_ = false;
+  const PullManager* tier_ = nullptr;
 };
 
 }  // namespace rtsedge::http

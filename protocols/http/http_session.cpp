@@ -174,6 +174,11 @@ void HttpSession::play() {
 }
 
 void HttpSession::checkStream() {
+  if (Status demanded = context_.hub.demand(*streamKey_); !demanded) {  // starts a pull on an edge
+    timer_.stop();
+    respond(errorResponse(404, demanded.error().message()), current_->keepAlive);
+    return;
+  }
   Stream* stream = context_.hub.find(streamKey_->key());
   if (stream != nullptr && stream->hasSource()) {
     timer_.stop();

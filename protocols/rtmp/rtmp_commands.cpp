@@ -119,7 +119,12 @@ void RtmpSession::onPublish(const Message& message, double transaction, const st
   }
   auto publisher = std::make_unique<RtmpPublisher>(context_.clock, metrics().framesReceived,
                                                    static_cast<RtmpPublisher::Listener&>(*this));
-  if (Status status = publisher->attachTo(context_.hub.acquire(key->key())); !status) {
+  Stream& stream = context_.hub.acquire(key->key());
+  Status status = publisher->attachTo(stream);
+  if (status) {
+    status = context_.hub.published(stream, *key);  // forwarded upstream where the node has one
+  }
+  if (!status) {
     sendStatus(message.streamId, "error", "NetStream.Publish.BadName", status.error().message());
     closeAfterFlush(CloseReason::kRefused, status.error().wrap("publish").message());
     return;
@@ -143,6 +148,11 @@ void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args)
   if (!key) {
     sendStatus(message.streamId, "error", "NetStream.Play.StreamNotFound", key.error().message());
     closeAfterFlush(CloseReason::kRefused, key.error().wrap("play").message());
+    return;
+  }
+  if (Status demanded = context_.hub.demand(*key); !demanded) {
+    sendStatus(message.streamId, "error", "NetStream.Play.StreamNotFound", demanded.error().message());
+    closeAfterFlush(CloseReason::kRefused, demanded.error().wrap("play " + key->key()).message());
     return;
   }
   streamKey_ = *key;

@@ -183,6 +183,11 @@ void RtmpSession::onEgressOverflow() {
 }
 
 void RtmpSession::onEgressStreamEnded() {
+  if (!queue().deliveredFirstFrame()) {  // nothing came: an edge's pull found no upstream with the stream
+    sendStatus(kMediaMessageStream, "error", "NetStream.Play.StreamNotFound", streamKey_->key() + " is not live");
+    closeAfterFlush(CloseReason::kRefused, "the stream is not live anywhere upstream");
+    return;
+  }
   sendControl(userControlMessage(UserControlEvent::kStreamEof, kMediaMessageStream));
   sendStatus(kMediaMessageStream, "status", "NetStream.Play.UnpublishNotify", "the stream ended");
   sendStatus(kMediaMessageStream, "status", "NetStream.Play.Stop", "the stream ended");

@@ -67,7 +67,11 @@ void SrtSession::startPublishing() {
   publisher_ = std::make_unique<mpegts::TsPublisher>(context_.clock, context_.metrics.framesReceived,
                                                      static_cast<StreamSource::Listener&>(*this));
   Stream& stream = context_.hub.acquire(request_.key.key());
-  if (Status attached = publisher_->attachTo(stream); !attached) {
+  Status attached = publisher_->attachTo(stream);
+  if (attached) {
+    attached = context_.hub.published(stream, request_.key);  // forwarded upstream where the node has one
+  }
+  if (!attached) {
     close(CloseReason::kRefused, attached.error().message());
     return;
   }
@@ -78,6 +82,10 @@ void SrtSession::startPublishing() {
 
 void SrtSession::waitForStream() {
   if (closed_) {
+    return;
+  }
+  if (Status demanded = context_.hub.demand(request_.key); !demanded) {  // starts a pull on an edge
+    close(CloseReason::kRefused, demanded.error().message());
     return;
   }
   Stream* stream = context_.hub.find(request_.key.key());

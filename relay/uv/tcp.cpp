@@ -165,4 +165,55 @@ void TcpListener::onConnection(uv_stream_t* server, int status) {
   self->listener_.onTcpAccepted(std::move(connection));
 }
 
+TcpConnector::TcpConnector(Loop& loop, Done done)
+    : connection_(std::make_unique<TcpConnection>(loop, nullptr)), done_(std::move(done)) {}
+
+Result<std::unique_ptr<TcpConnector>> TcpConnector::start(Loop& loop, const std::string& host, uint16_t port,
+                                                          Done done) {
+  auto address = parseSocketAddress(host == "localhost" ? "127.0.0.1" : host, port);
+  if (!address) {
+    return address.error();
+  }
+  std::unique_ptr<TcpConnector> self(new TcpConnector(loop, std::move(done)));
+  auto request = std::make_unique<Request>();
+  request->owner = self.get();
+  request->connect.data = request.get();
+  int rc = uv_tcp_connect(&request->connect, self->connection_->tcp_->get(),
+                          reinterpret_cast<const sockaddr*>(&*address), &TcpConnector::onConnect);
+  if (rc != 0) {
+    return Error(std::string("connect: ") + uv_strerror(rc));
+  }
+  self->request_ = request.release();
+  return self;
+}
+
+TcpConnector::~TcpConnector() {
+  if (request_ != nullptr) {
+    request_->owner = nullptr;  // onConnect frees it, cancelled by the close below
+  }
+  connection_.reset();
+}
+
+void TcpConnector::onConnect(uv_connect_t* connect, int status) {
+  auto* request = static_cast<Request*>(connect->data);
+  TcpConnector* self = request->owner;
+  delete request;
+  if (self == nullptr) {
+    return;
+  }
+  self->request_ = nullptr;
+  if (status != 0) {
+    self->finish(Error(std::string("connect: ") + uv_strerror(status)));
+    return;
+  }
+  uv_tcp_nodelay(self->connection_->tcp_->get(), 1);
+  self->connection_->resolvePeer();
+  self->finish(std::move(self->connection_));
+}
+
+void TcpConnector::finish(Result<std::unique_ptr<TcpConnection>> result) {
+  Done done = std::move(done_);
+  done(std::move(result));
+}
+
 }  // namespace rtsedge::uv

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -46,6 +47,7 @@ class TcpConnection {
 
  private:
   friend class TcpListener;
+  friend class TcpConnector;
   // A write still in flight at close time completes (cancelled) after the wrapper
   // is gone: then the state is orphaned (owner null) and its callback frees it.
   struct WriteState {
@@ -68,6 +70,36 @@ class TcpConnection {
   bool writing_ = false;
   uint64_t bytesWritten_ = 0;
   std::string peer_;
+};
+
+// An outgoing connection in progress (a pull or push to an upstream). `done` runs
+// once, from the loop, with the connected TcpConnection or why it failed; destroying
+// the connector first abandons the attempt and `done` never runs. An attempt that
+// cannot even start (a bad address) fails at once from start().
+class TcpConnector {
+ public:
+  using Done = std::function<void(Result<std::unique_ptr<TcpConnection>>)>;
+
+  // host: a numeric IPv4/IPv6 address or "localhost".
+  static Result<std::unique_ptr<TcpConnector>> start(Loop& loop, const std::string& host, uint16_t port, Done done);
+  ~TcpConnector();
+  TcpConnector(const TcpConnector&) = delete;
+  TcpConnector& operator=(const TcpConnector&) = delete;
+
+ private:
+  // Outlives the connector when the attempt is abandoned: libuv still calls back.
+  struct Request {
+    uv_connect_t connect{};
+    TcpConnector* owner = nullptr;
+  };
+
+  TcpConnector(Loop& loop, Done done);
+  static void onConnect(uv_connect_t* connect, int status);
+  void finish(Result<std::unique_ptr<TcpConnection>> result);
+
+  std::unique_ptr<TcpConnection> connection_;
+  Request* request_ = nullptr;
+  Done done_;
 };
 
 class TcpListener {

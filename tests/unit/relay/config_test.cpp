@@ -61,6 +61,18 @@ void checkDefaults(const Config& config) {
   CHECK(config.viewers.queueSoftLimit == defaults.viewers.queueSoftLimit);
   CHECK(config.viewers.queueHardLimit == defaults.viewers.queueHardLimit);
   CHECK(config.viewers.playerBuffer == defaults.viewers.playerBuffer);
+  CHECK(config.upstreams.empty());
+  CHECK(config.tier.nodeId == defaults.tier.nodeId);
+  CHECK(config.tier.pullWait == defaults.tier.pullWait);
+  CHECK(config.tier.idleTimeout == defaults.tier.idleTimeout);
+  CHECK(config.tier.connectTimeout == defaults.tier.connectTimeout);
+  CHECK(config.tier.handshakeTimeout == defaults.tier.handshakeTimeout);
+  CHECK(config.tier.noMediaTimeout == defaults.tier.noMediaTimeout);
+  CHECK(config.tier.backoffMin == defaults.tier.backoffMin);
+  CHECK(config.tier.backoffMax == defaults.tier.backoffMax);
+  CHECK(config.tier.maxHops == defaults.tier.maxHops);
+  CHECK(config.tier.passQuery == defaults.tier.passQuery);
+  CHECK(config.tier.forwardPublish == defaults.tier.forwardPublish);
   CHECK(config.metrics.perStream == defaults.metrics.perStream);
   CHECK(config.metrics.maxStreams == defaults.metrics.maxStreams);
 }
@@ -103,6 +115,16 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
                           "max_bandwidth:",
                           "payload_size:",
                           "too_late_drop:",
+                          "upstreams:",
+                          "node_id:",
+                          "pull_wait:",
+                          "connect_timeout:",
+                          "no_media_timeout:",
+                          "backoff_min:",
+                          "backoff_max:",
+                          "max_hops:",
+                          "pass_query:",
+                          "forward_publish:",
                           "peer_idle_timeout:",
                           "gop_cache:",
                           "max_duration:",
@@ -192,7 +214,7 @@ TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
 
 TEST_CASE("unknown keys are refused at every level, listing the known ones in documented order") {
   CHECK(errorOf("rmtp: {}\n") ==
-        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, srt, streams, viewers, metrics)");
+        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, srt, streams, viewers, upstreams, tier, metrics)");
   CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
         "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
         "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
@@ -261,6 +283,47 @@ TEST_CASE("srt settings: passphrase length and key length are checked") {
   CHECK(errorOf("srt:\n  passphrase: short\n") == "x.yaml:2:15: srt.passphrase: 5 characters: SRT needs 10 to 80");
   CHECK(errorOf("srt:\n  key_length: 20\n").starts_with("x.yaml:2:15: srt.key_length: "));
   CHECK(errorOf("srt:\n  payload_size: 1500\n") == "x.yaml:2:17: srt.payload_size: 1500 not in 188..1456");
+}
+
+TEST_CASE("upstreams: URLs, weights, and what is refused") {
+  auto config = parseConfig(R"(
+upstreams:
+  - rtmp://10.0.0.2
+  - url: rtmp://127.0.0.1:19351/live
+    weight: 3
+  - srt://[::1]:10091?latency=200&passphrase=abcdefghijk
+  - localhost:1
+)",
+                            "x.yaml");
+  REQUIRE_FALSE(config);
+  CHECK(config.error().message() == "x.yaml:7:5: upstreams[3].url: \"localhost:1\" is not an rtmp:// or srt:// URL");
+  config = parseConfig("upstreams:\n  - rtmp://10.0.0.2\n  - url: rtmp://127.0.0.1:19351/live\n    weight: 3\n"
+                       "  - srt://[::1]:10091?latency=200\n",
+                       "x.yaml");
+  REQUIRE(config);
+  REQUIRE(config->upstreams.size() == 3);
+  CHECK(config->upstreams[0].protocol == UpstreamProtocol::kRtmp);
+  CHECK(config->upstreams[0].address.host == "10.0.0.2");
+  CHECK(config->upstreams[0].address.port == 1935);
+  CHECK(config->upstreams[0].app.empty());
+  CHECK(config->upstreams[1].app == "live");
+  CHECK(config->upstreams[1].weight == 3);
+  CHECK(config->upstreams[2].protocol == UpstreamProtocol::kSrt);
+  CHECK(config->upstreams[2].address.host == "::1");
+  CHECK(config->upstreams[2].address.port == 10091);
+  CHECK(config->upstreams[2].options == "latency=200");
+  CHECK(errorOf("upstreams:\n  - rtmp://a.example.com/live\n").starts_with("x.yaml:2:5: upstreams[0].url: "));
+  CHECK(errorOf("upstreams:\n  - rtmp://1.2.3.4\n  - rtmp://1.2.3.4\n") ==
+        "x.yaml:3:5: upstreams[1].url: rtmp://1.2.3.4 is listed twice");
+  CHECK(errorOf("upstreams:\n  - weight: 2\n") ==
+        "x.yaml:2:5: upstreams[0].url: missing: each upstream needs its rtmp:// or srt:// URL");
+  CHECK(errorOf("upstreams:\n  - url: rtmp://1.2.3.4\n    weight: 0\n") ==
+        "x.yaml:3:13: upstreams[0].weight: 0 not in 1..1000");
+  CHECK(errorOf("upstreams: rtmp://1.2.3.4\n") ==
+        "x.yaml:1:12: upstreams: expected a list (\"- item\" lines), found a single value");
+  CHECK(errorOf("upstreams:\n  - srt://1.2.3.4/live\n").starts_with("x.yaml:2:5: upstreams[0].url: "));
+  CHECK(errorOf("tier:\n  backoff_min: 2s\n  backoff_max: 1s\n") ==
+        "x.yaml:2:16: tier.backoff_min: 2s is more than tier.backoff_max (1s)");
 }
 
 TEST_CASE("bad durations") {
