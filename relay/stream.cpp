@@ -39,6 +39,7 @@ Status Stream::attachSource(Source& source) {
   }
   bool restoring = !subscribers_.empty();
   source_ = &source;
+  startable_ = false;
   sourceAbsentSince_.reset();
   offsetKnown_ = false;
   awaitingKeyframe_ = true;
@@ -123,6 +124,7 @@ void Stream::publishFrame(std::shared_ptr<MediaFrame> frame) {
     }
     awaitingKeyframe_ = false;
   }
+  startable_ = startable_ || frame->kind == TrackKind::kVideo || (frame->kind == TrackKind::kAudio && !videoConfig_);
   rebase(*frame);
   detectIngestGap(*frame);
   stats_.onFrame(*frame, frame->arrival);

@@ -42,6 +42,9 @@ class Stream {
   Status attachSource(Source& source);
   void detachSource(Source& source);
   bool hasSource() const { return source_ != nullptr; }
+  // A viewer can start now: the source sent a frame to decode from (a keyframe, or
+  // audio in a stream without video), so its configurations are all in.
+  bool playable() const { return source_ != nullptr && startable_; }
   // The source lost last was an upstream pull (its loss is a failover, not an ingest gap).
   bool lostUpstream() const { return lostUpstream_; }
   void publishMetadata(Bytes amf0);
@@ -101,6 +104,7 @@ class Stream {
   int64_t offsetUs_ = 0;
   int64_t lastDtsUs_ = 0;
   bool awaitingKeyframe_ = true;
+  bool startable_ = false;  // since the source attached
 
   std::array<std::unique_ptr<EgressState>, static_cast<size_t>(EgressFormat::kCount)> egressStates_;
   std::vector<Subscriber*> subscribers_;  // null slots are removed after a fan-out

@@ -9,7 +9,7 @@
 namespace rtsedge::http {
 
 namespace {
-constexpr Millis kStreamPollInterval{100};
+constexpr Millis kStreamPollInterval{20};  // a pulled stream starts in a few ms: answer soon
 
 // The egress format a play path asks for: /{app}/{name}.flv or .ts.
 enum class PlayFormat { kNone, kFlv, kTs };
@@ -180,7 +180,7 @@ void HttpSession::checkStream() {
     return;
   }
   Stream* stream = context_.hub.find(streamKey_->key());
-  if (stream != nullptr && stream->hasSource()) {
+  if (stream != nullptr && stream->playable()) {
     timer_.stop();
     startStreaming(*stream);
   } else if (context_.clock.now() - waitingSince_ >= context_.settings.playWait) {

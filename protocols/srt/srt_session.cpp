@@ -10,7 +10,7 @@ namespace rtsedge::srt {
 
 namespace {
 constexpr Millis kTickInterval{1000};
-constexpr Millis kStreamPollInterval{100};
+constexpr Millis kStreamPollInterval{20};  // a pulled stream starts in a few ms: answer soon
 // Live-mode messages are at most this big; SRT itself caps them at the payload size.
 constexpr size_t kReceiveBufferSize = 1500;
 }  // namespace
@@ -89,7 +89,7 @@ void SrtSession::waitForStream() {
     return;
   }
   Stream* stream = context_.hub.find(request_.key.key());
-  if (stream != nullptr && stream->hasSource()) {
+  if (stream != nullptr && stream->playable()) {
     startPlaying(*stream);
   } else if (context_.clock.now() - since_ >= context_.settings.playWait) {
     close(CloseReason::kRefused, "stream " + request_.key.key() + " is not live");

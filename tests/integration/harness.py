@@ -81,11 +81,10 @@ class Server:
     the listen addresses, then `http_config` (lines under `http:`), then `config`
     (whole sections, merged into those above)."""
 
-    def __init__(self, config="", http_config="", srt_host="127.0.0.1"):
+    def __init__(self, config="", http_config="", srt_host="127.0.0.1", ports=None):
+        """ports: (rtmp, http, srt) to listen on, e.g. a restarted node's; free ones by default."""
         self.dir = tempfile.TemporaryDirectory(prefix="rtsedge-test-")
-        self.rtmp_port = free_port()
-        self.http_port = free_port()
-        self.srt_port = free_udp_port()
+        self.rtmp_port, self.http_port, self.srt_port = ports or (free_port(), free_port(), free_udp_port())
         self.config_path = Path(self.dir.name) / "rtsedge.yaml"
         self.config_path.write_text(merge_sections(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n'
                                                    f'srt:\n  listen: "{srt_host}:{self.srt_port}"\n'
@@ -93,6 +92,7 @@ class Server:
                                                    config))
         self.log_path = Path(self.dir.name) / "rtsedge.log"
         self.process = None
+        self.killed = False
 
     def url(self, name="live/test"):
         return f"rtmp://127.0.0.1:{self.rtmp_port}/{name}"
@@ -142,8 +142,25 @@ class Server:
             raise AssertionError(f"rtsedge did not start: {error}\n{tail}") from None
         return self
 
+    def ports(self):
+        return self.rtmp_port, self.http_port, self.srt_port
+
+    def metric(self, name):
+        """One sample of /metrics by its full name with labels; 0 when absent."""
+        _, _, body = self.get("/metrics")
+        for line in body.decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[-1])
+        return 0.0
+
     def alive(self):
         return self.process.poll() is None
+
+    def kill(self):
+        """kill -9, as a crashed node: no goodbye on any connection."""
+        self.process.kill()
+        self.process.wait(5)
+        self.killed = True
 
     def __exit__(self, kind, value, traceback):
         code = stop(self.process)
@@ -153,7 +170,7 @@ class Server:
                 # The test failed inside: its message comes next; the log explains it.
                 print(f"--- rtsedge log, last lines (exit code {code} on SIGTERM) ---\n{self.log_tail(40)}",
                       file=sys.stderr, flush=True)
-            elif code != 0:
+            elif code != 0 and not self.killed:
                 happened = "hung and was killed" if code == -signal.SIGKILL else f"exited {code}"
                 raise AssertionError(f"expected rtsedge to exit 0 within 10 s of SIGTERM; it {happened}:\n"
                                      f"{self.log_tail()}")

@@ -13,11 +13,13 @@ import time
 
 
 class UdpImpairment:
-    """Relays datagrams between one caller and 127.0.0.1:target_port: towards the
-    target it drops `loss` of them and delays the rest by `delay` seconds; the way
-    back is left alone, as netem on the caller's side of a link does."""
+    """Relays datagrams between one caller and 127.0.0.1:target_port. In one direction
+    it drops `loss` of them and delays the rest by `delay` seconds; the other is left
+    alone, as netem on one side of a link does. That direction is the caller's sending
+    (a publisher's media), or with `impair_replies` the target's (a pull's media)."""
 
-    def __init__(self, target_port, loss, delay, seed=1):
+    def __init__(self, target_port, loss, delay, seed=1, impair_replies=False):
+        self.impair_replies = impair_replies
         self.target = ("127.0.0.1", target_port)
         self.loss = loss
         self.delay = delay
@@ -51,15 +53,16 @@ class UdpImpairment:
                 return
             if towards_target:
                 self.caller = address
-                if self.random.random() < self.loss:
-                    self.dropped += 1
-                    continue
                 route = (self.back, self.target)
+            elif self.caller is None:
+                continue
             else:
-                if self.caller is None:
-                    continue
                 route = (self.front, self.caller)
-            delay = self.delay if towards_target else 0.0
+            impaired = towards_target != self.impair_replies
+            if impaired and self.random.random() < self.loss:
+                self.dropped += 1
+                continue
+            delay = self.delay if impaired else 0.0
             with self.lock:
                 self.sequence += 1
                 heapq.heappush(self.queue, (time.monotonic() + delay, self.sequence, *route, data))

@@ -61,17 +61,19 @@ class FakeServer final : private uv::TcpListener::Listener, private uv::TcpConne
   void answer(const std::string& name, double transaction, const Message& message) {
     if (name == "connect") {
       send(windowAckSizeMessage(windowAckSize));
-      command(0, {Value::string("_result"), Value::number(transaction), Value::object({{"fmsVer", Value::string("x")}}),
-                  Value::object(
-                      {{"level", Value::string("status")}, {"code", Value::string("NetConnection.Connect.Success")}})});
+      sendCommand(
+          0, {Value::string("_result"), Value::number(transaction), Value::object({{"fmsVer", Value::string("x")}}),
+              Value::object(
+                  {{"level", Value::string("status")}, {"code", Value::string("NetConnection.Connect.Success")}})});
     } else if (name == "createStream") {
-      command(0, {Value::string("_result"), Value::number(transaction), Value::null(), Value::number(createdStream)});
+      sendCommand(0,
+                  {Value::string("_result"), Value::number(transaction), Value::null(), Value::number(createdStream)});
     } else if (name == "play") {
       send(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
-      command(message.streamId, statusCommand("status", "NetStream.Play.Reset"));
-      command(message.streamId, statusCommand("status", "NetStream.Play.Start"));
+      sendCommand(message.streamId, statusCommand("status", "NetStream.Play.Reset"));
+      sendCommand(message.streamId, statusCommand("status", "NetStream.Play.Start"));
     } else if (name == "publish") {
-      command(message.streamId, statusCommand("status", "NetStream.Publish.Start"));
+      sendCommand(message.streamId, statusCommand("status", "NetStream.Publish.Start"));
     }
   }
 
@@ -79,7 +81,7 @@ class FakeServer final : private uv::TcpListener::Listener, private uv::TcpConne
     pending_.push_back(std::move(bytes));
     writeNext();
   }
-  void command(uint32_t streamId, const std::vector<Value>& values) {
+  void sendCommand(uint32_t streamId, const std::vector<Value>& values) {
     send(amf0Message({kCommandChunkStream, 0, static_cast<uint8_t>(MessageType::kCommandAmf0), streamId}, values,
                      kDefaultChunkSize));
   }
@@ -213,7 +215,8 @@ struct Scripted {
     REQUIRE(recorder.failure);
     return *recorder.failure;
   }
-  const std::vector<Value>* command(std::string_view name) const {
+  // The first command of that name the client sent.
+  const std::vector<Value>* sent(std::string_view name) const {
     for (const auto& values : server.commands) {
       if (stringOf(&values[0]) == name) {
         return &values;
@@ -367,7 +370,7 @@ TEST_CASE("play: media sent before Play.Start is passed on") {
   Scripted test([](FakeServer& server, const std::string& name, double transaction, const Message& message) {
     if (name == "play") {
       server.media(MessageType::kVideo, message.streamId, videoPayload());
-      server.command(message.streamId, statusCommand("status", "NetStream.Play.Start"));
+      server.sendCommand(message.streamId, statusCommand("status", "NetStream.Play.Start"));
     } else {
       server.answer(name, transaction, message);
     }
@@ -407,9 +410,9 @@ TEST_CASE("publish: releaseStream, FCPublish, createStream, publish; then queued
   Scripted test(
       [](FakeServer& server, const std::string& name, double transaction, const Message& message) {
         if (name == "releaseStream" || name == "FCPublish") {  // refused, as by servers that do not know them
-          server.command(0, {Value::string("_error"), Value::number(transaction), Value::null(),
-                             Value::object({{"level", Value::string("error")},
-                                            {"code", Value::string("NetConnection.Call.Failed")}})});
+          server.sendCommand(0, {Value::string("_error"), Value::number(transaction), Value::null(),
+                                 Value::object({{"level", Value::string("error")},
+                                                {"code", Value::string("NetConnection.Call.Failed")}})});
         } else {
           server.answer(name, transaction, message);
         }
@@ -445,7 +448,7 @@ TEST_CASE("publish: a created stream other than the one media is chunked for fai
   test.server.createdStream = 2;
   CHECK(test.failure() == ClientFailure::kProtocol);
   CHECK(test.recorder.detail.find("message stream 2") != std::string::npos);
-  CHECK(test.command("publish") == nullptr);
+  CHECK(test.sent("publish") == nullptr);
 }
 
 // A script that answers like a server until `trigger`, then runs `then` instead.
@@ -462,38 +465,38 @@ FakeServer::Script divertAt(std::string trigger, std::function<void(FakeServer&,
 TEST_CASE("refusals and endings are told apart") {
   SUBCASE("the stream is not found") {
     Scripted test(divertAt("play", [](FakeServer& server, double, const Message& message) {
-      server.command(message.streamId, statusCommand("error", "NetStream.Play.StreamNotFound"));
+      server.sendCommand(message.streamId, statusCommand("error", "NetStream.Play.StreamNotFound"));
     }));
     CHECK(test.failure() == ClientFailure::kNotFound);
     CHECK(test.recorder.detail == "NetStream.Play.StreamNotFound: from the test");
   }
   SUBCASE("connect is rejected") {
     Scripted test(divertAt("connect", [](FakeServer& server, double transaction, const Message&) {
-      server.command(0, {Value::string("_error"), Value::number(transaction), Value::null(),
-                         Value::object({{"level", Value::string("error")},
-                                        {"code", Value::string("NetConnection.Connect.Rejected")},
-                                        {"description", Value::string("bad token")}})});
+      server.sendCommand(0, {Value::string("_error"), Value::number(transaction), Value::null(),
+                             Value::object({{"level", Value::string("error")},
+                                            {"code", Value::string("NetConnection.Connect.Rejected")},
+                                            {"description", Value::string("bad token")}})});
     }));
     CHECK(test.failure() == ClientFailure::kRefused);
     CHECK(test.recorder.detail == "_error: NetConnection.Connect.Rejected: bad token");
   }
   SUBCASE("createStream is refused") {
     Scripted test(divertAt("createStream", [](FakeServer& server, double transaction, const Message&) {
-      server.command(0, {Value::string("_error"), Value::number(transaction), Value::null()});
+      server.sendCommand(0, {Value::string("_error"), Value::number(transaction), Value::null()});
     }));
     CHECK(test.failure() == ClientFailure::kRefused);
   }
   SUBCASE("the publish name is refused") {
     Scripted test(divertAt("publish",
                            [](FakeServer& server, double, const Message& message) {
-                             server.command(message.streamId, statusCommand("error", "NetStream.Publish.BadName"));
+                             server.sendCommand(message.streamId, statusCommand("error", "NetStream.Publish.BadName"));
                            }),
                   ClientMode::kPublish);
     CHECK(test.failure() == ClientFailure::kRefused);
   }
   SUBCASE("the server sends close") {
     Scripted test(divertAt("createStream", [](FakeServer& server, double, const Message&) {
-      server.command(0, {Value::string("close"), Value::number(0), Value::null()});
+      server.sendCommand(0, {Value::string("close"), Value::number(0), Value::null()});
     }));
     CHECK(test.failure() == ClientFailure::kClosed);
   }
@@ -511,7 +514,7 @@ TEST_CASE("a playing client stops when the publisher leaves") {
     test.run();
     REQUIRE(test.recorder.started == 1);
     if (byStatus) {
-      test.server.command(1, statusCommand("status", "NetStream.Play.UnpublishNotify"));
+      test.server.sendCommand(1, statusCommand("status", "NetStream.Play.UnpublishNotify"));
     } else {
       test.server.send(userControlMessage(UserControlEvent::kStreamEof, 1));
     }
@@ -540,7 +543,7 @@ TEST_CASE("malformed input fails with kProtocol") {
   }
   SUBCASE("createStream answered without a stream id") {
     Scripted test(divertAt("createStream", [](FakeServer& server, double transaction, const Message&) {
-      server.command(0, {Value::string("_result"), Value::number(transaction), Value::null()});
+      server.sendCommand(0, {Value::string("_result"), Value::number(transaction), Value::null()});
     }));
     CHECK(test.failure() == ClientFailure::kProtocol);
   }
