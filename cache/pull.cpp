@@ -18,11 +18,7 @@ double secondsBetween(SteadyTime from, SteadyTime to) {
 }  // namespace
 
 Pull::Pull(PullContext& context, Stream& stream, StreamKey key)
-    : context_(context),
-      stream_(stream),
-      key_(std::move(key)),
-      started_(context.clock.now()),
-      lastDemand_(started_) {
+    : context_(context), stream_(stream), key_(std::move(key)), started_(context.clock.now()), lastDemand_(started_) {
   stream_.pin();
   context_.metrics.pulls.add(1);
   target_.name = key_.name;
@@ -136,6 +132,7 @@ void Pull::giveUp(std::string_view reason) {
   spdlog::info("pull {}: given up: {}", key_.key(), reason);
   dropAttempt();
   state_ = State::kOver;
+  gaveUp_ = true;
   stream_.end();  // viewers already attached (RTMP) hear "not found" now
 }
 
@@ -144,7 +141,9 @@ bool Pull::tick() {
   if (state_ == State::kOver) {
     return false;
   }
-  if (stream_.subscriberCount() == 0 && now - lastDemand_ >= context_.settings.idleTimeout) {
+  if (stream_.subscriberCount() > 0) {
+    lastDemand_ = now;  // idle time counts from the last viewer's leaving
+  } else if (now - lastDemand_ >= context_.settings.idleTimeout) {
     spdlog::info("pull {}: stopped: no viewer for {}", key_.key(), formatDuration(context_.settings.idleTimeout));
     dropAttempt();
     state_ = State::kOver;

@@ -53,6 +53,8 @@ class Pull final : private UpstreamAttempt::Listener {
     uint64_t failovers = 0;
   };
   Info info() const;
+  // It ended because no upstream had the stream (not for being idle).
+  bool gaveUp() const { return gaveUp_; }
 
  private:
   enum class State { kConnecting, kPlaying, kWaiting, kOver };
@@ -79,6 +81,7 @@ class Pull final : private UpstreamAttempt::Listener {
   std::optional<SteadyTime> failoverStarted_;  // the playing upstream failed then
   SteadyTime nextTry_{};
   bool everPlayed_ = false;
+  bool gaveUp_ = false;
   uint64_t failovers_ = 0;
 };
 

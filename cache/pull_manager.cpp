@@ -35,8 +35,8 @@ PullManager::PullManager(uv::Loop& loop, Hub& hub, const Clock& clock, const Tie
                          PushConnector push)
     : hub_(hub),
       selector_(hashedUpstreams(upstreams), clock, settings.backoffMin, settings.backoffMax),
-      context_{loop,    clock, settings, upstreams, selector_, metrics, std::move(pull),
-               settings.nodeId.empty() ? randomNodeId() : settings.nodeId},
+      context_{loop,      clock,   settings,        upstreams,
+               selector_, metrics, std::move(pull), settings.nodeId.empty() ? randomNodeId() : settings.nodeId},
       pushConnector_(std::move(push)) {
   spdlog::info("tier: node {} with {} upstream(s)", context_.nodeId, upstreams.size());
 }
@@ -51,8 +51,8 @@ Status PullManager::checkTrail(const StreamKey& key) {
   }
   if (trail.hops >= context_.settings.maxHops) {
     context_.metrics.refused.inc();
-    return Error(fmt::format("{} hops: tier.max_hops is {}", trail.hops == UINT32_MAX ? std::string("too many")
-                                                                                     : std::to_string(trail.hops),
+    return Error(fmt::format("{} hops: tier.max_hops is {}",
+                             trail.hops == UINT32_MAX ? std::string("too many") : std::to_string(trail.hops),
                              context_.settings.maxHops));
   }
   return Status::ok();
@@ -100,7 +100,7 @@ void PullManager::tick() {
       ++it;
       continue;
     }
-    if (!it->second->info().playing) {
+    if (it->second->gaveUp()) {
       notFound_[it->first] = now + kNotFoundHold;
     }
     it = pulls_.erase(it);

@@ -91,20 +91,19 @@ void App::startTier() {
   }
   rtmpUpstream_ = std::make_unique<rtmp::RtmpUpstreamContext>(rtmp::RtmpUpstreamContext{
       loop_, clock_, config_.rtmp, config_.tier, config_.viewers, rtmpMetrics_.framesReceived});
-  srtPull_ = std::make_unique<srt::SrtPullContext>(
-      srt::SrtPullContext{loop_, clock_, *srtPoller_, config_.srt, config_.tier, srtSessionMetrics_.framesReceived});
+  srtUpstream_ = std::make_unique<srt::SrtUpstreamContext>(srt::SrtUpstreamContext{
+      loop_, clock_, *srtPoller_, config_.srt, config_.tier, config_.viewers, srtSessionMetrics_.framesReceived});
   auto pull = [this](const UpstreamSettings& upstream, Stream& stream, const PullTarget& target,
                      UpstreamAttempt::Listener& listener) {
     return upstream.protocol == UpstreamProtocol::kRtmp
                ? rtmp::RtmpPull::start(*rtmpUpstream_, upstream, stream, target, listener)
-               : srt::SrtPull::start(*srtPull_, upstream, stream, target, listener);
+               : srt::SrtPull::start(*srtUpstream_, upstream, stream, target, listener);
   };
   auto push = [this](const UpstreamSettings& upstream, Stream& stream, const PullTarget& target,
-                     UpstreamPusher::Listener& listener) -> Result<std::unique_ptr<UpstreamPusher>> {
-    if (upstream.protocol != UpstreamProtocol::kRtmp) {
-      return Error("publishes are forwarded over rtmp:// upstreams only");
-    }
-    return rtmp::RtmpPush::start(*rtmpUpstream_, upstream, stream, target, listener);
+                     UpstreamPusher::Listener& listener) {
+    return upstream.protocol == UpstreamProtocol::kRtmp
+               ? rtmp::RtmpPush::start(*rtmpUpstream_, upstream, stream, target, listener)
+               : srt::SrtPush::start(*srtUpstream_, upstream, stream, target, listener);
   };
   tier_ = std::make_unique<PullManager>(loop_, hub_, clock_, config_.tier, config_.upstreams, tierMetrics_,
                                         std::move(pull), std::move(push));

@@ -2,9 +2,9 @@
 
 #include <memory>
 
-#include "metrics/registry.h"
 #include "cache/pull_manager.h"
 #include "cache/tier_metrics.h"
+#include "metrics/registry.h"
 #include "protocols/http/api.h"
 #include "protocols/http/http_context.h"
 #include "protocols/http/http_session.h"
@@ -14,9 +14,9 @@
 #include "protocols/srt/srt_context.h"
 #include "protocols/srt/srt_library.h"
 #include "protocols/srt/srt_poller.h"
-#include "protocols/srt/srt_pull.h"
 #include "protocols/srt/srt_server.h"
 #include "protocols/srt/srt_stats.h"
+#include "protocols/srt/srt_upstream.h"
 #include "relay/clients.h"
 #include "relay/clock.h"
 #include "relay/config.h"
@@ -72,7 +72,7 @@ class App {
   std::unique_ptr<srt::SrtServer> srt_;
   TierMetrics tierMetrics_;
   std::unique_ptr<rtmp::RtmpUpstreamContext> rtmpUpstream_;
-  std::unique_ptr<srt::SrtPullContext> srtPull_;
+  std::unique_ptr<srt::SrtUpstreamContext> srtUpstream_;
   std::unique_ptr<PullManager> tier_;  // a node with upstreams only
   uv::Timer tick_;
   uv::Handle<uv_signal_t> sigint_;

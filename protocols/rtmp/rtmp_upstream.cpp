@@ -32,9 +32,8 @@ RtmpPull::RtmpPull(RtmpUpstreamContext& context, Stream& stream, UpstreamAttempt
   publisher_.markUpstream();
 }
 
-Result<std::unique_ptr<UpstreamAttempt>> RtmpPull::start(RtmpUpstreamContext& context,
-                                                         const UpstreamSettings& upstream, Stream& stream,
-                                                         const PullTarget& target,
+Result<std::unique_ptr<UpstreamAttempt>> RtmpPull::start(RtmpUpstreamContext& context, const UpstreamSettings& upstream,
+                                                         Stream& stream, const PullTarget& target,
                                                          UpstreamAttempt::Listener& listener) {
   std::unique_ptr<RtmpPull> self(
       new RtmpPull(context, stream, listener, clientOptions(context, upstream, target, ClientMode::kPlay)));
@@ -108,9 +107,8 @@ RtmpPush::RtmpPush(RtmpUpstreamContext& context, Stream& stream, UpstreamPusher:
       client_(context.loop, context.clock, options, static_cast<RtmpClient::Listener&>(*this)),
       muxer_(options.chunkSize) {}
 
-Result<std::unique_ptr<UpstreamPusher>> RtmpPush::start(RtmpUpstreamContext& context,
-                                                        const UpstreamSettings& upstream, Stream& stream,
-                                                        const PullTarget& target,
+Result<std::unique_ptr<UpstreamPusher>> RtmpPush::start(RtmpUpstreamContext& context, const UpstreamSettings& upstream,
+                                                        Stream& stream, const PullTarget& target,
                                                         UpstreamPusher::Listener& listener) {
   std::unique_ptr<RtmpPush> self(
       new RtmpPush(context, stream, listener, clientOptions(context, upstream, target, ClientMode::kPublish)));

@@ -25,7 +25,8 @@ SrtSession::SrtSession(SrtContext& context, SRTSOCKET socket, std::string peer, 
       since_(context.clock.now()),
       role_(context.metrics),
       timer_(context.loop, [this] { onTick(); }),
-      queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock) {}
+      queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
+      sender_(queue_, context.settings.payloadSize) {}
 
 SrtSession::~SrtSession() {
   // The server closes a session before it destroys it; this is for a session never started.
@@ -44,7 +45,7 @@ ClientInfo SrtSession::clientInfo() const {
                     .remote = peer_,
                     .since = since_,
                     .bytesReceived = bytesReceived_,
-                    .bytesSent = bytesSent_,
+                    .bytesSent = sender_.bytesSent(),
                     .transport = describe(transport_)};
 }
 
@@ -150,37 +151,14 @@ void SrtSession::receive() {
 }
 
 void SrtSession::send() {
-  size_t chunk = context_.settings.payloadSize / mpegts::kPacketSize * mpegts::kPacketSize;
-  while (!closed_) {
-    if (batchIndex_ == batch_.size()) {
-      if (!batch_.empty()) {
-        batch_.clear();
-        queue_.onBatchWritten();
-      }
-      queue_.takeBatch(batch_);
-      batchIndex_ = 0;
-      batchOffset_ = 0;
-      if (batch_.empty()) {
-        return;
-      }
-    }
-    const Bytes& buffer = batch_[batchIndex_];
-    size_t size = std::min(chunk, buffer.size() - batchOffset_);
-    int sent = srt_sendmsg(socket_, reinterpret_cast<const char*>(buffer.data() + batchOffset_), static_cast<int>(size),
-                           -1, 1);
-    if (sent == SRT_ERROR) {
-      if (srt_getlasterror(nullptr) != SRT_EASYNCSND) {
-        failed("send");
-      }
-      return;  // SRT's send buffer is full: SRT_EPOLL_OUT resumes here
-    }
-    bytesSent_ += size;
-    context_.metrics.bytesSent.inc(static_cast<double>(size));
-    batchOffset_ += size;
-    if (batchOffset_ == buffer.size()) {
-      ++batchIndex_;
-      batchOffset_ = 0;
-    }
+  if (closed_) {
+    return;
+  }
+  uint64_t before = sender_.bytesSent();
+  bool ok = sender_.send(socket_);
+  context_.metrics.bytesSent.inc(static_cast<double>(sender_.bytesSent() - before));
+  if (!ok) {
+    failed("send");
   }
 }
 

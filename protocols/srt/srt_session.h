@@ -10,6 +10,7 @@
 #include "protocols/mpegts/ts_muxer.h"
 #include "protocols/mpegts/ts_publisher.h"
 #include "protocols/srt/srt_context.h"
+#include "protocols/srt/srt_sender.h"
 #include "protocols/srt/srt_stats.h"
 #include "protocols/srt/stream_id.h"
 #include "relay/clients.h"
@@ -80,7 +81,6 @@ class SrtSession final : public uv::DeferredDeletable,
   bool closed_ = false;
   uv::Timer timer_;
   uint64_t bytesReceived_ = 0;
-  uint64_t bytesSent_ = 0;
   SrtTransportStats transport_;
 
   // Publisher.
@@ -93,9 +93,7 @@ class SrtSession final : public uv::DeferredDeletable,
   EgressQueue queue_;
   std::unique_ptr<mpegts::TsMuxer> muxer_;
   std::unique_ptr<EgressSubscriber> subscriber_;
-  std::vector<Bytes> batch_;
-  size_t batchIndex_ = 0;   // the buffer of batch_ being sent
-  size_t batchOffset_ = 0;  // bytes of it already handed to SRT
+  SrtSender sender_;
 };
 
 }  // namespace rtsedge::srt

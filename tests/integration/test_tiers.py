@@ -12,8 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from harness import (Server, ended_ok, free_port, probe, publish, run_tests, stop, timed_packets, wait_exit,
-                     wait_until)
+from harness import (Server, ended_ok, free_port, probe, publish, publish_ts, run_tests, stop, timed_packets,
+                     wait_exit, wait_until)
 from impaired_link import UdpImpairment
 
 
@@ -174,6 +174,17 @@ def test_publish_at_an_edge_is_forwarded_and_loops_are_refused():
                 info = stream_info(edge1, "live/pushed")
                 assert info["origin"]["kind"] == "local" and info["origin"]["pushed_to"]["pushing"], info
                 assert stream_info(edge2, "live/pushed")["origin"]["kind"] == "pulled"
+            finally:
+                stop(publisher)
+        # The same over SRT: an SRT publisher on an edge whose upstream is an srt:// URL.
+        with node("edge3", [f"srt://127.0.0.1:{mid.srt_port}"]) as edge3:
+            publisher = publish_ts(edge3.srt_url("live/srtpush", "publish"))
+            try:
+                wait_live(edge3, "live/srtpush")
+                wait_live(origin, "live/srtpush")  # edge3 -(SRT)-> mid -(RTMP)-> origin
+                streams = probe(origin.flv_url("live/srtpush"), "-show_streams")["streams"]
+                assert {s["codec_type"] for s in streams} == {"video", "audio"}, streams
+                assert stream_info(edge3, "live/srtpush")["origin"]["pushed_to"]["upstream"].startswith("srt://")
             finally:
                 stop(publisher)
     # A configured loop: each node the other's upstream.

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+
 namespace rtsedge {
 namespace {
 
@@ -181,6 +183,79 @@ TEST_CASE("a frame with a capture stamp records end-to-end latency") {
   queue.onBatchWritten();
   REQUIRE(e2e.count() == 1);
   CHECK(e2e.sum() == doctest::Approx(0.3).epsilon(0.2));
+}
+
+}  // namespace
+}  // namespace rtsedge
+
+namespace rtsedge {
+namespace {
+
+// A viewer of a 25 fps stream with a keyframe every 2 s, written as it arrives, and its
+// stalls counted by cause.
+struct StallFeed {
+  ManualClock clock;
+  EgressQueue queue{{Millis(1000), Millis(5000), 256}, clock};
+  std::array<metrics::Counter, static_cast<size_t>(StallCause::kCount)> stalls;
+  int64_t dtsUs = 0;
+
+  StallFeed() {
+    EgressTimings timings;
+    for (size_t i = 0; i < stalls.size(); ++i) {
+      timings.stallEvents[i] = &stalls[i];
+    }
+    queue.startTiming(timings);
+  }
+
+  void push(bool syncPoint) {
+    FrameMark frame = mark(syncPoint, clock.now());
+    frame.dtsUs = dtsUs;
+    queue.pushFrame(tagged(0), frame);
+    dtsUs += 40'000;
+  }
+  // A new source starts at a keyframe.
+  void frames(int count, bool newSource = false) {
+    for (int i = 0; i < count; ++i) {
+      push((newSource && i == 0) || dtsUs % 2'000'000 == 0);
+      drain(queue);
+      clock.advance(Millis(40));
+    }
+  }
+  double count(StallCause cause) const { return stalls[static_cast<size_t>(cause)].value(); }
+};
+
+TEST_CASE("a gap attributed to an upstream failover stalls as one, until the next source's first keyframe is out") {
+  StallFeed feed;
+  feed.frames(100);
+  feed.push(true);  // a keyframe of the lost source, still queued when it is lost
+  feed.clock.advance(Millis(10));
+  feed.queue.attributeGapTo(StallCause::kUpstreamFailover);
+  drain(feed.queue);  // it arrived before the loss: the attribution stands
+  feed.clock.advance(Millis(1500));
+  // The next upstream plays: EgressSubscriber::onSourceRestored.
+  feed.queue.requireSyncPoint();
+  feed.frames(100, true);
+  CHECK(feed.count(StallCause::kUpstreamFailover) == 1);
+  CHECK(feed.count(StallCause::kIngestGap) == 0);
+
+  // The new source pauses, with no source lost: an ingest gap again.
+  feed.clock.advance(Millis(1500));
+  feed.frames(100);
+  CHECK(feed.count(StallCause::kUpstreamFailover) == 1);
+  CHECK(feed.count(StallCause::kIngestGap) == 1);
+  CHECK(feed.count(StallCause::kEgressBlocked) == 0);
+  CHECK(feed.count(StallCause::kFramesDropped) == 0);
+}
+
+TEST_CASE("a publisher's gap is an ingest gap") {
+  StallFeed feed;
+  feed.frames(100);
+  feed.queue.attributeGapTo(StallCause::kIngestGap);
+  feed.clock.advance(Millis(1500));
+  feed.queue.requireSyncPoint();
+  feed.frames(100, true);
+  CHECK(feed.count(StallCause::kIngestGap) == 1);
+  CHECK(feed.count(StallCause::kUpstreamFailover) == 0);
 }
 
 }  // namespace
