@@ -11,6 +11,13 @@ namespace rtsedge {
 
 namespace {
 
+// Whether a failure says the upstream is unwell (every stream should avoid it for a
+// while) rather than something about this one stream: "not found", "refused" and a
+// stream that never started ("timeout") are answers about the stream alone.
+bool countsAgainstUpstream(std::string_view kind) {
+  return kind == "connect" || kind == "handshake" || kind == "protocol" || kind == "closed" || kind == "no_media";
+}
+
 double secondsBetween(SteadyTime from, SteadyTime to) {
   return std::chrono::duration<double>(to - from).count();
 }
@@ -113,9 +120,7 @@ void Pull::onAttemptPlaying() {
 void Pull::onAttemptFailed(std::string_view kind, std::string_view detail) {
   context_.metrics.error(kind).inc();
   const std::string& url = context_.upstreams[current_].url;
-  // "Not found" is the upstream answering well: it has no such stream. Anything else
-  // counts against the upstream's health.
-  if (kind != "not_found") {
+  if (countsAgainstUpstream(kind)) {
     context_.selector.markFailed(current_);
   }
   if (state_ == State::kPlaying) {

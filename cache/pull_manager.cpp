@@ -49,7 +49,7 @@ Status PullManager::checkTrail(const StreamKey& key) {
     context_.metrics.refused.inc();
     return Error(fmt::format("loop: the request passed this node ({}) already", context_.nodeId));
   }
-  if (trail.hops >= context_.settings.maxHops) {
+  if (trail.hops > context_.settings.maxHops) {
     context_.metrics.refused.inc();
     return Error(fmt::format("{} hops: tier.max_hops is {}",
                              trail.hops == UINT32_MAX ? std::string("too many") : std::to_string(trail.hops),

@@ -14,7 +14,7 @@
 
 namespace rtsedge {
 
-// The tier logic of a node with upstreams (ARCHITECTURE.md, "Tiers"): the first viewer
+// The tier logic of a node with upstreams (docs/tiers.md): the first viewer
 // of a stream the node lacks starts one pull that every later viewer shares; a stream
 // published here is pushed upstream. Requests that looped back here or went too deep
 // are refused. Loop-confined, like the hub.

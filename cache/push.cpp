@@ -70,7 +70,7 @@ void Push::onPushStarted() {
 
 void Push::onPushFailed(std::string_view kind, std::string_view detail) {
   context_.metrics.error(kind).inc();
-  if (kind != "refused") {
+  if (kind != "refused" && kind != "not_found") {  // an answer about this stream, not the upstream's health
     context_.selector.markFailed(current_);
   }
   spdlog::warn("push {}: {} failed ({}: {})", key_.key(), context_.upstreams[current_].url, kind, detail);

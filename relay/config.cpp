@@ -293,8 +293,9 @@ void readUpstream(Section& section, std::vector<UpstreamSettings>& upstreams) {
     section.failAt({}, "url", "missing: each upstream needs its rtmp:// or srt:// URL");
   }
   for (const UpstreamSettings& earlier : upstreams) {
-    if (earlier.url == upstream.url) {
-      section.failAt({"url"}, "url", fmt::format("{} is listed twice", upstream.url));
+    if (earlier.protocol == upstream.protocol && earlier.address.host == upstream.address.host &&
+        earlier.address.port == upstream.address.port && earlier.app == upstream.app) {
+      section.failAt({"url"}, "url", fmt::format("{} is {} again", upstream.url, earlier.url));
     }
   }
   upstreams.push_back(std::move(upstream));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,14 +84,16 @@ struct UpstreamSettings {
   UpstreamProtocol protocol = UpstreamProtocol::kRtmp;
   ListenAddress address;  // numeric host and port
   std::string app;        // rtmp://host:port/app: pull every stream from this app; empty: the viewer's own
-  std::string options;    // srt://host:port?latency=200&passphrase=...: SRT options, as the query
+  // srt://host:port?latency=200&passphrase=...: what overrides the node's srt settings.
+  std::optional<Millis> srtLatency;
+  std::optional<std::string> srtPassphrase;
   uint32_t weight = 1;    // relative share of streams, 1..1000
 };
 
 // How a node with upstreams pulls what it lacks and forwards what is published on it.
 struct TierSettings {
   std::string nodeId;             // names this node in loop detection; empty: a random one per start
-  Millis pullWait{5000};          // a viewer of an absent stream waits this long for the pull's first keyframe
+  Millis pullWait{3000};          // a viewer of an absent stream waits this long for the pull's first keyframe
   Millis idleTimeout{30000};      // a pull with no viewers for this long stops
   Millis connectTimeout{2000};    // TCP or SRT connect to an upstream
   Millis handshakeTimeout{3000};  // connected to playing

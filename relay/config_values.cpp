@@ -214,7 +214,29 @@ Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
     if (upstream.protocol == UpstreamProtocol::kRtmp) {
       return Error(fmt::format("{:?}: an rtmp:// upstream takes no query", text));
     }
-    upstream.options = std::string(tail.substr(1));
+    std::string_view options = tail.substr(1);
+    while (!options.empty()) {
+      size_t amp = options.find('&');
+      std::string_view pair = options.substr(0, amp);
+      options = amp == std::string_view::npos ? std::string_view() : options.substr(amp + 1);
+      size_t equals = pair.find('=');
+      std::string_view name = pair.substr(0, equals);
+      std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+      if (name == "latency") {  // milliseconds, as srt-live-transmit takes it
+        auto ms = parseInteger(value);
+        if (!ms || *ms < 20 || *ms > 10'000) {
+          return Error(fmt::format("{:?}: latency={} is not 20..10000 (milliseconds)", text, value));
+        }
+        upstream.srtLatency = Millis(*ms);
+      } else if (name == "passphrase") {
+        if (value.size() < 10 || value.size() > 80) {
+          return Error(fmt::format("{:?}: the passphrase has {} characters, SRT needs 10 to 80", text, value.size()));
+        }
+        upstream.srtPassphrase = std::string(value);
+      } else {
+        return Error(fmt::format("{:?}: unknown SRT option {:?} (latency, passphrase)", text, name));
+      }
+    }
   }
   bool hasPort = authority.find(':') != std::string_view::npos &&
                  (authority.front() != '[' || authority.find("]:") != std::string_view::npos);

@@ -12,7 +12,7 @@ namespace rtsedge {
 enum class StallCause : uint8_t { kIngestGap, kEgressBlocked, kFramesDropped, kUpstreamFailover, kCount };
 std::string_view stallCauseName(StallCause cause);
 
-// The player model of ARCHITECTURE.md, run per viewer on what the server hands to
+// The player model of docs/metrics.md, run per viewer on what the server hands to
 // its socket: playback starts once `startBuffer` of media is delivered, at the live
 // edge as low-latency players do, and skips ahead whenever it holds over a second
 // more (the GOP-cache burst is no cushion that would hide stalls real players

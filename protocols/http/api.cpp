@@ -146,7 +146,7 @@ HttpResponse Api::server() {
   return jsonResponse(200, json{{"version", kVersion},
                                 {"uptime_seconds", secondsSince(started_, clock_.now())},
                                 {"role", config_.upstreams.empty() ? "origin" : "edge"},
-                                {"node_id", tier_ != nullptr ? tier_->nodeId() : ""},
+                                {"node_id", tier_ != nullptr ? tier_->nodeId() : config_.tier.nodeId},
                                 {"upstreams", upstreamUrls(config_)},
                                 {"streams", hub_.streamCount()},
                                 {"clients", clients_.all().size()},

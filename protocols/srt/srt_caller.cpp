@@ -2,37 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-
 #include "protocols/srt/srt_server.h"
 #include "relay/uv/address.h"
 
 namespace rtsedge::srt {
-
-namespace {
-
-// The node's SRT settings with what the upstream URL's query overrides.
-Result<SrtSettings> settingsFor(const SrtSettings& node, std::string_view options) {
-  SrtSettings settings = node;
-  while (!options.empty()) {
-    size_t amp = options.find('&');
-    std::string_view pair = options.substr(0, amp);
-    options = amp == std::string_view::npos ? std::string_view() : options.substr(amp + 1);
-    size_t equals = pair.find('=');
-    std::string_view name = pair.substr(0, equals);
-    std::string value(equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1));
-    if (name == "latency") {
-      settings.latency = Millis(std::strtol(value.c_str(), nullptr, 10));
-    } else if (name == "passphrase") {
-      settings.passphrase = value;
-    } else {
-      return Error(fmt::format("unknown SRT option {:?} (latency, passphrase)", name));
-    }
-  }
-  return settings;
-}
-
-}  // namespace
 
 std::string callerStreamId(std::string_view app, std::string_view name, std::string_view query, bool publish) {
   return fmt::format("#!::r={}/{}{}{},m={}", app, name, query.empty() ? "" : "?", query,
@@ -45,10 +18,9 @@ SrtCaller::SrtCaller(SrtUpstreamContext& context, Listener& listener)
       connectTimer_(context.loop, [this] { fail("connect", "no SRT connection within tier.connect_timeout"); }) {}
 
 Status SrtCaller::connect(const UpstreamSettings& upstream, const std::string& streamId) {
-  auto settings = settingsFor(context_.settings, upstream.options);
-  if (!settings) {
-    return settings.error();
-  }
+  SrtSettings settings = context_.settings;
+  settings.latency = upstream.srtLatency.value_or(settings.latency);
+  settings.passphrase = upstream.srtPassphrase.value_or(settings.passphrase);
   auto address = uv::parseSocketAddress(upstream.address.host, upstream.address.port);
   if (!address) {
     return address.error();
@@ -57,7 +29,7 @@ Status SrtCaller::connect(const UpstreamSettings& upstream, const std::string& s
   if (socket_ == SRT_INVALID_SOCK) {
     return Error(std::string("srt_create_socket: ") + srt_getlasterror_str());
   }
-  if (Status options = applySocketOptions(socket_, *settings); !options) {
+  if (Status options = applySocketOptions(socket_, settings); !options) {
     return options;
   }
   if (srt_setsockflag(socket_, SRTO_STREAMID, streamId.data(), static_cast<int>(streamId.size())) == SRT_ERROR) {

@@ -187,7 +187,8 @@ TEST_CASE("requests that passed this node already or too many nodes are refused"
   REQUIRE_FALSE(looped);
   CHECK(looped.error().message().find("loop") != std::string::npos);
   CHECK(node.metrics.refused.value() == 1);
-  CHECK_FALSE(node.manager.onDemand({"live", "cam1", "rtsedge_hops=3&rtsedge_via=a.b.c"}));
+  // max_hops is 3: a request that passed 4 nodes is one too many.
+  CHECK_FALSE(node.manager.onDemand({"live", "cam1", "rtsedge_hops=4&rtsedge_via=a.b.c.d"}));
   CHECK(node.metrics.refused.value() == 2);
   // A count that does not parse is not trusted low.
   CHECK_FALSE(node.manager.onDemand({"live", "cam1", "rtsedge_hops=two"}));
@@ -195,7 +196,7 @@ TEST_CASE("requests that passed this node already or too many nodes are refused"
   CHECK(node.fake.attempts.empty());
   CHECK(node.hub.find("live/cam1") == nullptr);
 
-  CHECK(node.manager.onDemand({"live", "cam1", "rtsedge_hops=2&rtsedge_via=a.b"}));
+  CHECK(node.manager.onDemand({"live", "cam1", "rtsedge_hops=3&rtsedge_via=a.b.c"}));
   CHECK(node.fake.attempts.size() == 1);
   CHECK(node.metrics.refused.value() == 3);
 }

@@ -214,7 +214,8 @@ TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
 
 TEST_CASE("unknown keys are refused at every level, listing the known ones in documented order") {
   CHECK(errorOf("rmtp: {}\n") ==
-        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, srt, streams, viewers, upstreams, tier, metrics)");
+        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, srt, streams, viewers, upstreams, tier, "
+        "metrics)");
   CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
         "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
         "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
@@ -297,9 +298,10 @@ upstreams:
                             "x.yaml");
   REQUIRE_FALSE(config);
   CHECK(config.error().message() == "x.yaml:7:5: upstreams[3].url: \"localhost:1\" is not an rtmp:// or srt:// URL");
-  config = parseConfig("upstreams:\n  - rtmp://10.0.0.2\n  - url: rtmp://127.0.0.1:19351/live\n    weight: 3\n"
-                       "  - srt://[::1]:10091?latency=200\n",
-                       "x.yaml");
+  config = parseConfig(
+      "upstreams:\n  - rtmp://10.0.0.2\n  - url: rtmp://127.0.0.1:19351/live\n    weight: 3\n"
+      "  - srt://[::1]:10091?latency=200\n",
+      "x.yaml");
   REQUIRE(config);
   REQUIRE(config->upstreams.size() == 3);
   CHECK(config->upstreams[0].protocol == UpstreamProtocol::kRtmp);
@@ -311,10 +313,13 @@ upstreams:
   CHECK(config->upstreams[2].protocol == UpstreamProtocol::kSrt);
   CHECK(config->upstreams[2].address.host == "::1");
   CHECK(config->upstreams[2].address.port == 10091);
-  CHECK(config->upstreams[2].options == "latency=200");
+  CHECK(config->upstreams[2].srtLatency == Millis(200));
   CHECK(errorOf("upstreams:\n  - rtmp://a.example.com/live\n").starts_with("x.yaml:2:5: upstreams[0].url: "));
-  CHECK(errorOf("upstreams:\n  - rtmp://1.2.3.4\n  - rtmp://1.2.3.4\n") ==
-        "x.yaml:3:5: upstreams[1].url: rtmp://1.2.3.4 is listed twice");
+  CHECK(errorOf("upstreams:\n  - rtmp://1.2.3.4\n  - rtmp://1.2.3.4:1935\n") ==
+        "x.yaml:3:5: upstreams[1].url: rtmp://1.2.3.4:1935 is rtmp://1.2.3.4 again");
+  CHECK(errorOf("upstreams:\n  - srt://1.2.3.4?latencyy=200\n")
+            .ends_with("unknown SRT option \"latencyy\" (latency, passphrase)"));
+  CHECK(errorOf("upstreams:\n  - srt://1.2.3.4?latency=5\n").ends_with("latency=5 is not 20..10000 (milliseconds)"));
   CHECK(errorOf("upstreams:\n  - weight: 2\n") ==
         "x.yaml:2:5: upstreams[0].url: missing: each upstream needs its rtmp:// or srt:// URL");
   CHECK(errorOf("upstreams:\n  - url: rtmp://1.2.3.4\n    weight: 0\n") ==
