@@ -40,6 +40,7 @@ Status Stream::attachSource(Source& source) {
   bool restoring = !subscribers_.empty();
   source_ = &source;
   startable_ = false;
+  audioOnlySinceUs_.reset();
   sourceAbsentSince_.reset();
   offsetKnown_ = false;
   awaitingKeyframe_ = true;
@@ -124,7 +125,16 @@ void Stream::publishFrame(std::shared_ptr<MediaFrame> frame) {
     }
     awaitingKeyframe_ = false;
   }
-  startable_ = startable_ || frame->kind == TrackKind::kVideo || (frame->kind == TrackKind::kAudio && !videoConfig_);
+  if (!startable_) {
+    // Audio alone makes a stream playable only once a second of it came without any
+    // video: an MPEG-TS source sends audio before its first keyframe, and a viewer
+    // started on that would be told the stream has no video.
+    if (frame->kind == TrackKind::kAudio && !audioOnlySinceUs_) {
+      audioOnlySinceUs_ = frame->dtsUs;
+    }
+    startable_ = frame->kind == TrackKind::kVideo || (frame->kind == TrackKind::kAudio && !videoConfig_ &&
+                                                      frame->dtsUs - *audioOnlySinceUs_ >= kAudioOnlyStartUs);
+  }
   rebase(*frame);
   detectIngestGap(*frame);
   stats_.onFrame(*frame, frame->arrival);

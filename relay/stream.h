@@ -105,6 +105,8 @@ class Stream {
   int64_t lastDtsUs_ = 0;
   bool awaitingKeyframe_ = true;
   bool startable_ = false;  // since the source attached
+  std::optional<int64_t> audioOnlySinceUs_;
+  static constexpr int64_t kAudioOnlyStartUs = 1'000'000;
 
   std::array<std::unique_ptr<EgressState>, static_cast<size_t>(EgressFormat::kCount)> egressStates_;
   std::vector<Subscriber*> subscribers_;  // null slots are removed after a fan-out

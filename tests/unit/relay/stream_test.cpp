@@ -82,6 +82,31 @@ TEST_CASE_FIXTURE(Fixture, "video before the first keyframe is not relayed") {
   CHECK(viewer.events == std::vector<std::string>{"key"});
 }
 
+TEST_CASE_FIXTURE(Fixture, "a stream is playable from its first keyframe, or after a second of audio alone") {
+  CHECK_FALSE(stream.playable());
+  REQUIRE(stream.attachSource(source));
+  stream.publishConfig(config(TrackKind::kAudio));
+  stream.publishFrame(frame(TrackKind::kAudio, 0));
+  stream.publishFrame(frame(TrackKind::kVideo, 10));  // not a keyframe: dropped, proves nothing
+  CHECK_FALSE(stream.playable());                     // an MPEG-TS source sends audio before its first keyframe
+  stream.publishConfig(config(TrackKind::kVideo, 640));
+  stream.publishFrame(frame(TrackKind::kAudio, 1500));
+  CHECK_FALSE(stream.playable());  // video is announced: wait for its keyframe
+  stream.publishFrame(frame(TrackKind::kVideo, 1520, true));
+  CHECK(stream.playable());
+
+  stream.detachSource(source);
+  CHECK_FALSE(stream.playable());
+  FakeSource radio;
+  REQUIRE(stream.attachSource(radio));
+  stream.publishConfig(config(TrackKind::kAudio));
+  stream.publishFrame(frame(TrackKind::kAudio, 0));
+  stream.publishFrame(frame(TrackKind::kAudio, 999));
+  CHECK_FALSE(stream.playable());
+  stream.publishFrame(frame(TrackKind::kAudio, 1000));
+  CHECK(stream.playable());
+}
+
 TEST_CASE_FIXTURE(Fixture, "a second source is refused by default, or replaces the first when configured") {
   REQUIRE(stream.attachSource(source));
   FakeSource second;
