@@ -1,0 +1,132 @@
+#include "bench/rtsbench/play_url.h"
+
+#include <fmt/format.h>
+
+#include "relay/config_values.h"
+
+namespace rtsedge::bench {
+
+namespace {
+
+struct Scheme {
+  std::string_view prefix;
+  PlayProtocol protocol;
+  uint16_t defaultPort;
+};
+constexpr Scheme kSchemes[] = {
+    {"rtmp://", PlayProtocol::kRtmp, 1935},
+    {"http://", PlayProtocol::kHttpFlv, 80},
+    {"srt://", PlayProtocol::kSrt, 10080},
+};
+
+// Host and port of "host", "host:port", "[v6]", "[v6]:port", checked as rtsedge checks
+// listen addresses.
+Status parseAuthority(std::string_view authority, uint16_t defaultPort, PlayUrl& url) {
+  bool hasPort = authority.find(':') != std::string_view::npos &&
+                 (authority.front() != '[' || authority.find("]:") != std::string_view::npos);
+  std::string withPort = hasPort ? std::string(authority) : fmt::format("{}:{}", authority, defaultPort);
+  if (withPort.starts_with("localhost:")) {
+    withPort = "127.0.0.1" + withPort.substr(9);
+  }
+  auto address = parseListenAddress(withPort);
+  if (!address) {
+    return address.error();
+  }
+  if (address->port == 0) {
+    return Error("port 0");
+  }
+  url.host = address->host;
+  url.port = address->port;
+  url.authority = std::string(authority);
+  return Status::ok();
+}
+
+Status parseRtmpPath(std::string_view path, PlayUrl& url) {
+  size_t slash = path.find('/', 1);
+  if (!path.starts_with("/") || slash == std::string_view::npos || slash == 1 || slash + 1 == path.size()) {
+    return Error("an rtmp:// URL needs /app/name");
+  }
+  url.app = std::string(path.substr(1, slash - 1));
+  url.streamName = std::string(path.substr(slash + 1));
+  return Status::ok();
+}
+
+Status parseSrtQuery(std::string_view tail, PlayUrl& url) {
+  if (!tail.starts_with("?")) {
+    return Error("an srt:// URL needs ?streamid=#!::r=app/name,m=request");
+  }
+  std::string_view options = tail.substr(1);
+  while (!options.empty()) {
+    size_t amp = options.find('&');
+    std::string_view pair = options.substr(0, amp);
+    options = amp == std::string_view::npos ? std::string_view() : options.substr(amp + 1);
+    size_t equals = pair.find('=');
+    std::string_view name = pair.substr(0, equals);
+    std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    if (name == "streamid") {
+      url.streamId = std::string(value);
+    } else if (name == "latency") {  // milliseconds, as rtsedge's srt:// upstreams take it
+      auto ms = parseInteger(value);
+      if (!ms || *ms < 20 || *ms > 10'000) {
+        return Error(fmt::format("latency={} is not 20..10000 (milliseconds)", value));
+      }
+      url.srtLatency = Millis(*ms);
+    } else if (name == "passphrase") {
+      if (value.size() < 10 || value.size() > 80) {
+        return Error(fmt::format("the passphrase has {} characters, SRT needs 10 to 80", value.size()));
+      }
+      url.srtPassphrase = std::string(value);
+    } else {
+      return Error(fmt::format("unknown SRT option {:?} (streamid, latency, passphrase)", name));
+    }
+  }
+  if (url.streamId.empty()) {
+    return Error("an srt:// URL needs streamid=#!::r=app/name,m=request");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+std::string_view protocolName(PlayProtocol protocol) {
+  switch (protocol) {
+    case PlayProtocol::kRtmp: return "rtmp";
+    case PlayProtocol::kHttpFlv: return "http-flv";
+    case PlayProtocol::kSrt: return "srt";
+  }
+  return "unknown";
+}
+
+Result<PlayUrl> parsePlayUrl(std::string_view text) {
+  const Scheme* scheme = nullptr;
+  for (const Scheme& candidate : kSchemes) {
+    if (text.starts_with(candidate.prefix)) {
+      scheme = &candidate;
+    }
+  }
+  if (scheme == nullptr) {
+    return Error(fmt::format("{:?} is not an rtmp://, http:// or srt:// URL", text));
+  }
+  PlayUrl url;
+  url.protocol = scheme->protocol;
+  std::string_view rest = text.substr(scheme->prefix.size());
+  size_t end = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view tail = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  Status parsed = parseAuthority(authority, scheme->defaultPort, url);
+  if (parsed) {
+    switch (url.protocol) {
+      case PlayProtocol::kRtmp: parsed = parseRtmpPath(tail, url); break;
+      case PlayProtocol::kHttpFlv:
+        url.target = tail.starts_with("/") ? std::string(tail) : "/" + std::string(tail);
+        break;
+      case PlayProtocol::kSrt: parsed = parseSrtQuery(tail, url); break;
+    }
+  }
+  if (!parsed) {
+    return parsed.error().wrap(fmt::format("{:?}", text));
+  }
+  return url;
+}
+
+}  // namespace rtsedge::bench
