@@ -24,6 +24,9 @@ TcpSession::TcpSession(const Context& context, std::unique_ptr<uv::TcpConnection
 }
 
 TcpSession::~TcpSession() {
+  if (flushScheduled_) {
+    context_.loop.cancelFlush(*this);
+  }
   context_.clients.remove(id_);
   closeTimer_.close();
   connection_->close();
@@ -67,6 +70,18 @@ void TcpSession::flush() {
   } else {
     onQueueDrained();
   }
+}
+
+void TcpSession::flushSoon() {
+  if (!flushScheduled_ && !closed_) {
+    flushScheduled_ = true;
+    context_.loop.deferFlush(*this);
+  }
+}
+
+void TcpSession::runDeferredFlush() {
+  flushScheduled_ = false;
+  flush();
 }
 
 void TcpSession::onTcpWriteDone() {

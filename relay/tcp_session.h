@@ -21,7 +21,10 @@ namespace rtsedge {
 // with one writev in flight, the client entry the API lists, the role gauge, and
 // the close: logged once, counted by reason, optionally after what is queued has
 // been written. A protocol session derives from it and owns its state machine.
-class TcpSession : public uv::DeferredDeletable, public Client, protected uv::TcpConnection::Listener {
+class TcpSession : public uv::DeferredDeletable,
+                   public Client,
+                   protected uv::TcpConnection::Listener,
+                   private uv::DeferredFlush {
  public:
   class Listener {
    public:
@@ -70,6 +73,8 @@ class TcpSession : public uv::DeferredDeletable, public Client, protected uv::Tc
   void onTcpClosed(std::string_view reason) override { close(CloseReason::kPeerClosed, reason); }
 
   void flush();
+  // Flushes at the end of this loop turn: what every frame of the turn queued goes in one writev.
+  void flushSoon();
   // Stops reading, writes what is queued (within a bound), then closes.
   void closeAfterFlush(CloseReason reason, std::string detail);
   bool closing() const { return closed_ || pendingClose_.has_value(); }
@@ -99,6 +104,9 @@ class TcpSession : public uv::DeferredDeletable, public Client, protected uv::Tc
   uv::Timer closeTimer_;
   std::optional<std::pair<CloseReason, std::string>> pendingClose_;
   bool closed_ = false;
+  bool flushScheduled_ = false;
+
+  void runDeferredFlush() override;
 };
 
 }  // namespace rtsedge

@@ -37,7 +37,7 @@ class HttpSession final : public TcpSession, private EgressSubscriber::Listener 
   void onClose() override;
   void onQueueDrained() override;
   void onTcpData(std::span<const uint8_t> data) override;
-  void onEgressOutput() override { flush(); }
+  void onEgressOutput() override { flushSoon(); }
   void onEgressSkipped() override;
   void onEgressOverflow() override;
   void onEgressStreamEnded() override;

@@ -41,7 +41,7 @@ class RtmpSession final : public TcpSession, private RtmpPublisher::Listener, pr
   // RtmpPublisher::Listener
   void onPublisherReplaced() override;
   // EgressSubscriber::Listener
-  void onEgressOutput() override { flush(); }
+  void onEgressOutput() override { flushSoon(); }
   void onEgressSkipped() override;
   void onEgressOverflow() override;
   void onEgressStreamEnded() override;

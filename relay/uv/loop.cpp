@@ -48,16 +48,44 @@ void Loop::run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
 }
 
-void Loop::deferDelete(std::unique_ptr<DeferredDeletable> object) {
-  deferred_.push_back(std::move(object));
+void Loop::keepTurning() {
+  // An active idle handle keeps the poll phase from blocking, so the check phase that
+  // does the deferred work comes at once.
   if (idle_ != nullptr && !uv_is_active(reinterpret_cast<uv_handle_t*>(idle_))) {
     uv_idle_start(idle_, noop);
   }
 }
 
+void Loop::deferDelete(std::unique_ptr<DeferredDeletable> object) {
+  deferred_.push_back(std::move(object));
+  keepTurning();
+}
+
+void Loop::deferFlush(DeferredFlush& target) {
+  flushes_.push_back(&target);
+  keepTurning();
+}
+
+void Loop::cancelFlush(DeferredFlush& target) {
+  for (auto* list : {&flushes_, &flushing_}) {
+    std::replace(list->begin(), list->end(), &target, static_cast<DeferredFlush*>(nullptr));
+  }
+}
+
+void Loop::runFlushes() {
+  flushing_.swap(flushes_);
+  for (size_t i = 0; i < flushing_.size(); ++i) {  // by index: a flush may cancel a later one
+    if (DeferredFlush* target = flushing_[i]) {
+      target->runDeferredFlush();
+    }
+  }
+  flushing_.clear();
+}
+
 void Loop::onCheck(uv_check_t* check) {
   auto* self = static_cast<Loop*>(check->data);
   if (self != nullptr) {
+    self->runFlushes();  // before deletions: a closing session flushes nothing, but must still exist
     self->drainDeferred();
   }
 }
@@ -69,7 +97,7 @@ void Loop::drainDeferred() {
     deferred_.clear();
     batch.clear();
   }
-  if (idle_ != nullptr) {
+  if (idle_ != nullptr && flushes_.empty()) {
     uv_idle_stop(idle_);
   }
 }
