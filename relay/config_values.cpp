@@ -183,6 +183,23 @@ Result<ListenAddress> parseListenAddress(std::string_view text) {
   return ListenAddress{std::move(hostText), static_cast<uint16_t>(*port)};
 }
 
+Result<ListenAddress> parseAuthority(std::string_view authority, uint16_t defaultPort) {
+  bool hasPort = authority.find(':') != std::string_view::npos &&
+                 (!authority.starts_with("[") || authority.find("]:") != std::string_view::npos);
+  std::string withPort = hasPort ? std::string(authority) : fmt::format("{}:{}", authority, defaultPort);
+  if (withPort.starts_with("localhost:")) {
+    withPort = "127.0.0.1" + withPort.substr(9);
+  }
+  auto address = parseListenAddress(withPort);
+  if (!address) {
+    return address.error();
+  }
+  if (address->port == 0) {
+    return Error("port 0");
+  }
+  return *address;
+}
+
 Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
   UpstreamSettings upstream;
   upstream.url = std::string(text);
@@ -238,18 +255,9 @@ Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
       }
     }
   }
-  bool hasPort = authority.find(':') != std::string_view::npos &&
-                 (authority.front() != '[' || authority.find("]:") != std::string_view::npos);
-  std::string withPort = hasPort ? std::string(authority) : fmt::format("{}:{}", authority, defaultPort);
-  if (withPort.starts_with("localhost:")) {
-    withPort = "127.0.0.1" + withPort.substr(9);
-  }
-  auto address = parseListenAddress(withPort);
+  auto address = parseAuthority(authority, defaultPort);
   if (!address) {
-    return address.error();
-  }
-  if (address->port == 0) {
-    return Error(fmt::format("{:?}: port 0", text));
+    return address.error().wrap(fmt::format("{:?}", text));
   }
   upstream.address = *address;
   return upstream;

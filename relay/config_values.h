@@ -35,6 +35,10 @@ Result<bool> parseBool(std::string_view text);
 // Host names are refused: nothing is resolved at start.
 Result<ListenAddress> parseListenAddress(std::string_view text);
 
+// "10.0.0.2", "10.0.0.2:1935", "[::1]:1935", "localhost:1935": a URL's host and port,
+// the port defaulted where absent; numeric hosts and localhost only, port 0 refused.
+Result<ListenAddress> parseAuthority(std::string_view authority, uint16_t defaultPort);
+
 // "rtmp://10.0.0.2:1935/live" (the app is optional; port 1935 by default) or
 // "srt://10.0.0.2:10080?latency=200" (port 10080 by default): an upstream's URL.
 // Numeric hosts and localhost only, as for listen addresses. The weight is left at 1.

@@ -22,18 +22,9 @@ constexpr Scheme kSchemes[] = {
 // Host and port of "host", "host:port", "[v6]", "[v6]:port", checked as rtsedge checks
 // listen addresses.
 Status parseAuthority(std::string_view authority, uint16_t defaultPort, PlayUrl& url) {
-  bool hasPort = authority.find(':') != std::string_view::npos &&
-                 (authority.front() != '[' || authority.find("]:") != std::string_view::npos);
-  std::string withPort = hasPort ? std::string(authority) : fmt::format("{}:{}", authority, defaultPort);
-  if (withPort.starts_with("localhost:")) {
-    withPort = "127.0.0.1" + withPort.substr(9);
-  }
-  auto address = parseListenAddress(withPort);
+  auto address = rtsedge::parseAuthority(authority, defaultPort);
   if (!address) {
     return address.error();
-  }
-  if (address->port == 0) {
-    return Error("port 0");
   }
   url.host = address->host;
   url.port = address->port;

@@ -1,12 +1,11 @@
 #include "bench/rtsbench/srt_player.h"
 
-#include <array>
+#include "protocols/srt/srt_receive.h"
 
 namespace rtsedge::bench {
 
-namespace {
-constexpr size_t kReceiveBufferSize = 1500;  // one SRT message: at most the payload size
-}  // namespace
+using srt::Received;
+using srt::receiveMessages;
 
 SrtPlayer::SrtPlayer(PlayerContext& context)
     : Player(context),
@@ -36,20 +35,13 @@ void SrtPlayer::close() {
 }
 
 void SrtPlayer::onCallerReadable() {
-  std::array<char, kReceiveBufferSize> buffer;
-  while (caller_.socket() != SRT_INVALID_SOCK) {
-    int received = srt_recvmsg(caller_.socket(), buffer.data(), static_cast<int>(buffer.size()));
-    if (received == SRT_ERROR) {
-      if (srt_getlasterror(nullptr) != SRT_EASYNCRCV) {
-        caller_.fail("closed", srt_getlasterror_str());
-      }
-      return;
-    }
-    if (received <= 0) {
-      return;
-    }
-    bytes_ += static_cast<uint64_t>(received);
-    publisher_.feed(std::span(reinterpret_cast<const uint8_t*>(buffer.data()), static_cast<size_t>(received)));
+  Received end = receiveMessages(caller_.socket(), [this](std::span<const uint8_t> message) {
+    bytes_ += message.size();
+    publisher_.feed(message);
+    return caller_.socket() != SRT_INVALID_SOCK;
+  });
+  if (end == Received::kFailed) {
+    caller_.fail("closed", srt_getlasterror_str());
   }
 }
 

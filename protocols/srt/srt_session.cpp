@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocols/mpegts/ts_types.h"
+#include "protocols/srt/srt_receive.h"
 #include "relay/config_values.h"
 
 namespace rtsedge::srt {
@@ -11,8 +12,6 @@ namespace rtsedge::srt {
 namespace {
 constexpr Millis kTickInterval{1000};
 constexpr Millis kStreamPollInterval{20};  // a pulled stream starts in a few ms: answer soon
-// Live-mode messages are at most this big; SRT itself caps them at the payload size.
-constexpr size_t kReceiveBufferSize = 1500;
 }  // namespace
 
 SrtSession::SrtSession(SrtContext& context, SRTSOCKET socket, std::string peer, SrtStreamId request, Listener& listener)
@@ -128,25 +127,18 @@ void SrtSession::onSrtEvents(int events) {
 }
 
 void SrtSession::receive() {
-  std::array<char, kReceiveBufferSize> buffer;
-  while (!closed_) {
-    int received = srt_recvmsg(socket_, buffer.data(), static_cast<int>(buffer.size()));
-    if (received == SRT_ERROR) {
-      if (srt_getlasterror(nullptr) != SRT_EASYNCRCV) {
-        failed("receive");
-      }
-      return;
-    }
-    if (received == 0) {
-      return;  // not seen in live mode; never spin on it
-    }
-    bytesReceived_ += static_cast<uint64_t>(received);
-    context_.metrics.bytesReceived.inc(static_cast<double>(received));
+  Received end = receiveMessages(socket_, [this](std::span<const uint8_t> message) {
+    bytesReceived_ += message.size();
+    context_.metrics.bytesReceived.inc(static_cast<double>(message.size()));
     uint64_t framesBefore = publisher_->stats().framesPublished;
-    publisher_->feed(std::span(reinterpret_cast<const uint8_t*>(buffer.data()), static_cast<size_t>(received)));
+    publisher_->feed(message);
     if (publisher_->stats().framesPublished != framesBefore) {
       lastMedia_ = context_.clock.now();
     }
+    return !closed_;
+  });
+  if (end == Received::kFailed) {
+    failed("receive");
   }
 }
 

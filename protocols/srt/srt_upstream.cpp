@@ -1,12 +1,8 @@
 #include "protocols/srt/srt_upstream.h"
 
-#include <array>
+#include "protocols/srt/srt_receive.h"
 
 namespace rtsedge::srt {
-
-namespace {
-constexpr size_t kReceiveBufferSize = 1500;
-}  // namespace
 
 SrtPull::SrtPull(SrtUpstreamContext& context, Stream& stream, UpstreamAttempt::Listener& listener)
     : context_(context),
@@ -40,27 +36,16 @@ void SrtPull::onCallerFailed(std::string_view kind, std::string_view detail) {
 }
 
 void SrtPull::onCallerReadable() {
-  std::array<char, kReceiveBufferSize> buffer;
-  while (caller_.socket() != SRT_INVALID_SOCK) {
-    int received = srt_recvmsg(caller_.socket(), buffer.data(), static_cast<int>(buffer.size()));
-    if (received == SRT_ERROR) {
-      if (srt_getlasterror(nullptr) != SRT_EASYNCRCV) {
-        caller_.fail("closed", srt_getlasterror_str());
-      }
-      return;
-    }
-    if (received <= 0) {
-      return;
-    }
+  Received end = receiveMessages(caller_.socket(), [this](std::span<const uint8_t> message) {
     if (!attached_) {
       if (Status attached = publisher_.attachTo(stream_); !attached) {
         caller_.fail("refused", attached.error().message());
-        return;
+        return false;
       }
       attached_ = true;
     }
     uint64_t before = publisher_.stats().framesPublished;
-    publisher_.feed(std::span(reinterpret_cast<const uint8_t*>(buffer.data()), static_cast<size_t>(received)));
+    publisher_.feed(message);
     if (publisher_.stats().framesPublished != before) {
       bool first = !lastMedia_;
       lastMedia_ = context_.clock.now();
@@ -68,6 +53,10 @@ void SrtPull::onCallerReadable() {
         listener_.onAttemptPlaying();
       }
     }
+    return caller_.socket() != SRT_INVALID_SOCK;
+  });
+  if (end == Received::kFailed) {
+    caller_.fail("closed", srt_getlasterror_str());
   }
 }
 
