@@ -12,7 +12,7 @@ namespace {
 
 constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
 constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
-constexpr uint32_t kMaxWeight = 1000;
+[[maybe_unused]] constexpr uint32_t kMaxWeight = 1000;  // checked where the configuration is read
 
 // FNV-1a: a fixed, byte-defined hash, so every node and platform agrees (std::hash does not).
 uint64_t fnv1a(uint64_t state, std::string_view bytes) {

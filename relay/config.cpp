@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -345,13 +347,42 @@ Config readConfig(const YAML::Node& root, std::string_view source) {
   return config;
 }
 
+// Where each document of the text starts, from the event parser: at most `limit`.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 // The one document of the file; an empty file is an empty document (all defaults).
+// Documents are counted with the event parser, three at most, rather than YAML::LoadAll:
+// on some malformed text (a lone ",") yaml-cpp 0.7 returns documents that all start at
+// the same place, forever. A document starting where the previous one did is that.
 YAML::Node loadDocument(std::string_view text, std::string_view source) {
-  std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-  if (documents.size() > 1) {
-    fail(source, documents[1], "", "a second YAML document (after ---): a file holds one configuration");
+  std::string owned(text);
+  std::stringstream input(owned);
+  YAML::Parser parser(input);
+  DocumentStarts starts;
+  while (starts.marks.size() < 3 && parser.HandleNextDocument(starts)) {
+    size_t count = starts.marks.size();
+    if (count >= 2 && starts.marks[count - 1].pos == starts.marks[count - 2].pos) {
+      throw ConfigError{located(source, starts.marks.back(), "YAML syntax error: nothing can be read from here on")};
+    }
   }
-  return documents.empty() ? YAML::Node() : documents.front();
+  if (starts.marks.size() > 1) {
+    throw ConfigError{
+        located(source, starts.marks[1], "a second YAML document (after ---): a file holds one configuration")};
+  }
+  return YAML::Load(owned);
 }
 
 }  // namespace

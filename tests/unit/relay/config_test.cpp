@@ -245,7 +245,7 @@ TEST_CASE("keys are names, each given once, in one document") {
   CHECK(errorOf("rtmp: {}\nrtmp: {}\n") == "x.yaml:2:1: rtmp: duplicate key (first on line 1)");
   CHECK(errorOf("? [a, b]\n: 1\n") == "x.yaml:1:3: a key must be a name, found a list");
   CHECK(errorOf("log: {level: info}\n---\nlog: {level: debug}\n") ==
-        "x.yaml:3:1: a second YAML document (after ---): a file holds one configuration");
+        "x.yaml:2:1: a second YAML document (after ---): a file holds one configuration");
 }
 
 TEST_CASE("out-of-range and malformed values, with the value's line and column") {
@@ -354,6 +354,14 @@ TEST_CASE("the soft queue limit must be below the hard one") {
   // Only the hard limit given: the error points at it, still naming the soft limit.
   CHECK(errorOf("viewers:\n  queue_hard_limit: 500ms\n") ==
         "x.yaml:2:21: viewers.queue_soft_limit: 1s must be less than viewers.queue_hard_limit (500ms)");
+}
+
+TEST_CASE("text yaml-cpp would read forever is a syntax error with its line") {
+  // yaml-cpp 0.7's LoadAll never returns on these: found by tests/fuzz/config_fuzz.cpp.
+  CHECK(errorOf(",") == "x.yaml:1:1: YAML syntax error: nothing can be read from here on");
+  CHECK(errorOf(",a") == "x.yaml:1:1: YAML syntax error: nothing can be read from here on");
+  CHECK(errorOf("log:\n  level: info\n,\n").starts_with("x.yaml:"));
+  CHECK(errorOf("- a\n,") == "x.yaml:2:1: YAML syntax error: nothing can be read from here on");
 }
 
 TEST_CASE("YAML syntax errors carry their line") {
