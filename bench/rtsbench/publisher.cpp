@@ -180,9 +180,11 @@ Result<std::unique_ptr<Transport>> srtTransport(std::string_view url, uv::Loop& 
     return Error("an srt:// URL needs a stream id: srt://host:port?streamid=#!::r=app/name,m=publish");
   }
   std::string others;
-  for (auto part : std::views::split(options, '&')) {
-    std::string_view option(part.begin(), part.end());
-    if (!option.starts_with("streamid=")) {
+  while (!options.empty()) {
+    size_t amp = options.find('&');
+    std::string_view option = options.substr(0, amp);
+    options = amp == std::string_view::npos ? std::string_view() : options.substr(amp + 1);
+    if (!option.empty() && !option.starts_with("streamid=")) {
       others += fmt::format("{}{}", others.empty() ? "?" : "&", option);
     }
   }

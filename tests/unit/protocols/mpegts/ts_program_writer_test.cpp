@@ -157,7 +157,8 @@ TEST_CASE("mpegts program writer: PAT and PMT lead every video keyframe and no o
   size_t keyframes = 0;
   for (const auto& [frame, ts] : writeAv(40, 10)) {
     auto packets = packetsOf(ts);
-    CAPTURE(frame->dtsUs);
+    int64_t dtsUs = frame->dtsUs;  // clang-14 cannot capture a structured binding (CAPTURE)
+    CAPTURE(dtsUs);
     bool psiDue = frame->kind == TrackKind::kVideo && frame->keyframe;
     if (psiDue) {
       ++keyframes;
@@ -199,8 +200,9 @@ TEST_CASE("mpegts program writer: an audio-only program repeats PAT and PMT with
   for (const auto& [frame, ts] : writeAudioOnly(3'000'000)) {
     if (isPsi(packetsOf(ts).front())) {
       if (lastPsiUs) {
-        CAPTURE(frame->dtsUs);
-        CHECK(frame->dtsUs - *lastPsiUs <= 500'000);
+        int64_t dtsUs = frame->dtsUs;  // clang-14 cannot capture a structured binding (CAPTURE)
+        CAPTURE(dtsUs);
+        CHECK(dtsUs - *lastPsiUs <= 500'000);
       }
       lastPsiUs = frame->dtsUs;
     }
@@ -210,7 +212,8 @@ TEST_CASE("mpegts program writer: an audio-only program repeats PAT and PMT with
 TEST_CASE("mpegts program writer: every PES starts with a PCR 100 ms behind its DTS") {
   auto check = [](const std::vector<Written>& written) {
     for (const auto& [frame, ts] : written) {
-      CAPTURE(frame->dtsUs);
+      int64_t dtsUs = frame->dtsUs;  // clang-14 cannot capture a structured binding (CAPTURE)
+      CAPTURE(dtsUs);
       size_t starts = 0;
       for (const Packet& packet : packetsOf(ts)) {
         if (isPsi(packet)) {
