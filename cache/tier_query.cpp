@@ -3,23 +3,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "relay/query.h"
+
 namespace rtsedge {
-
-namespace {
-
-// Calls fn(name, value) for each "name=value" of a query; a bare name has an empty value.
-template <class Fn>
-void forEachParam(std::string_view query, Fn&& fn) {
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    size_t equals = pair.find('=');
-    fn(pair.substr(0, equals), equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1));
-  }
-}
-
-}  // namespace
 
 bool TierTrail::passed(std::string_view nodeId) const {
   return std::find(via.begin(), via.end(), nodeId) != via.end();
@@ -27,7 +13,7 @@ bool TierTrail::passed(std::string_view nodeId) const {
 
 TierTrail trailOf(std::string_view query) {
   TierTrail trail;
-  forEachParam(query, [&](std::string_view name, std::string_view value) {
+  forEachQueryParam(query, [&](std::string_view name, std::string_view value) {
     if (name == kHopsParam) {
       uint32_t hops = 0;
       auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), hops);
@@ -57,7 +43,7 @@ std::string upstreamQuery(std::string_view query, bool passQuery, std::string_vi
     out.append(name).append("=").append(value);
   };
   if (passQuery) {
-    forEachParam(query, [&](std::string_view name, std::string_view value) {
+    forEachQueryParam(query, [&](std::string_view name, std::string_view value) {
       if (name != kHopsParam && name != kViaParam && !name.empty()) {
         append(name, value);
       }

@@ -9,6 +9,8 @@
 #include <optional>
 #include <utility>
 
+#include "relay/query.h"
+
 namespace rtsedge {
 
 namespace {
@@ -231,28 +233,31 @@ Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
     if (upstream.protocol == UpstreamProtocol::kRtmp) {
       return Error(fmt::format("{:?}: an rtmp:// upstream takes no query", text));
     }
-    std::string_view options = tail.substr(1);
-    while (!options.empty()) {
-      size_t amp = options.find('&');
-      std::string_view pair = options.substr(0, amp);
-      options = amp == std::string_view::npos ? std::string_view() : options.substr(amp + 1);
-      size_t equals = pair.find('=');
-      std::string_view name = pair.substr(0, equals);
-      std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    Status options = Status::ok();
+    forEachQueryParam(tail.substr(1), [&](std::string_view name, std::string_view value) {
+      if (!options) {
+        return;
+      }
       if (name == "latency") {  // milliseconds, as srt-live-transmit takes it
         auto ms = parseInteger(value);
         if (!ms || *ms < 20 || *ms > 10'000) {
-          return Error(fmt::format("{:?}: latency={} is not 20..10000 (milliseconds)", text, value));
+          options = Error(fmt::format("{:?}: latency={} is not 20..10000 (milliseconds)", text, value));
+          return;
         }
         upstream.srtLatency = Millis(*ms);
       } else if (name == "passphrase") {
         if (value.size() < 10 || value.size() > 80) {
-          return Error(fmt::format("{:?}: the passphrase has {} characters, SRT needs 10 to 80", text, value.size()));
+          options =
+              Error(fmt::format("{:?}: the passphrase has {} characters, SRT needs 10 to 80", text, value.size()));
+          return;
         }
         upstream.srtPassphrase = std::string(value);
       } else {
-        return Error(fmt::format("{:?}: unknown SRT option {:?} (latency, passphrase)", text, name));
+        options = Error(fmt::format("{:?}: unknown SRT option {:?} (latency, passphrase)", text, name));
       }
+    });
+    if (!options) {
+      return options.error();
     }
   }
   auto address = parseAuthority(authority, defaultPort);

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <memory>
 
+#include "protocols/flv/flv_mux.h"
 #include "protocols/flv/flv_tag.h"
 #include "protocols/rtmp/amf0.h"
 
@@ -17,11 +18,11 @@ namespace rtsedge::bench {
 namespace {
 
 constexpr size_t kFileHeaderSize = 9;
-constexpr size_t kTagHeaderSize = 11;
-constexpr size_t kPreviousTagSize = 4;
-constexpr uint8_t kAudioTag = 8;
-constexpr uint8_t kVideoTag = 9;
-constexpr uint8_t kScriptTag = 18;
+using flv::kAudioTag;
+using flv::kPreviousTagSize;
+using flv::kScriptTag;
+using flv::kTagHeaderSize;
+using flv::kVideoTag;
 
 using Frames = std::vector<std::shared_ptr<MediaFrame>>;
 

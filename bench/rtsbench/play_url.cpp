@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "relay/config_values.h"
+#include "relay/query.h"
 
 namespace rtsedge::bench {
 
@@ -46,34 +47,24 @@ Status parseSrtQuery(std::string_view tail, PlayUrl& url) {
   if (!tail.starts_with("?")) {
     return Error("an srt:// URL needs ?streamid=#!::r=app/name,m=request");
   }
-  std::string_view options = tail.substr(1);
-  while (!options.empty()) {
-    size_t amp = options.find('&');
-    std::string_view pair = options.substr(0, amp);
-    options = amp == std::string_view::npos ? std::string_view() : options.substr(amp + 1);
-    size_t equals = pair.find('=');
-    std::string_view name = pair.substr(0, equals);
-    std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+  std::string options;
+  forEachQueryParam(tail.substr(1), [&](std::string_view name, std::string_view value) {
     if (name == "streamid") {
       url.streamId = std::string(value);
-    } else if (name == "latency") {  // milliseconds, as rtsedge's srt:// upstreams take it
-      auto ms = parseInteger(value);
-      if (!ms || *ms < 20 || *ms > 10'000) {
-        return Error(fmt::format("latency={} is not 20..10000 (milliseconds)", value));
-      }
-      url.srtLatency = Millis(*ms);
-    } else if (name == "passphrase") {
-      if (value.size() < 10 || value.size() > 80) {
-        return Error(fmt::format("the passphrase has {} characters, SRT needs 10 to 80", value.size()));
-      }
-      url.srtPassphrase = std::string(value);
     } else {
-      return Error(fmt::format("unknown SRT option {:?} (streamid, latency, passphrase)", name));
+      options += fmt::format("{}{}={}", options.empty() ? "?" : "&", name, value);
     }
-  }
+  });
   if (url.streamId.empty()) {
     return Error("an srt:// URL needs streamid=#!::r=app/name,m=request");
   }
+  // latency and passphrase: read as rtsedge reads its own srt:// upstreams.
+  auto upstream = parseUpstreamUrl(fmt::format("srt://{}{}", url.authority, options));
+  if (!upstream) {
+    return upstream.error();
+  }
+  url.srtLatency = upstream->srtLatency;
+  url.srtPassphrase = upstream->srtPassphrase;
   return Status::ok();
 }
 

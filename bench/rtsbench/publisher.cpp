@@ -9,7 +9,6 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
-#include <ranges>
 
 #include "bench/rtsbench/flv_file.h"
 #include "protocols/codec/annexb.h"
@@ -22,6 +21,7 @@
 #include "protocols/srt/srt_library.h"
 #include "protocols/srt/srt_sender.h"
 #include "relay/config_values.h"
+#include "relay/query.h"
 #include "relay/uv/handle.h"
 #include "relay/uv/timer.h"
 
@@ -180,14 +180,11 @@ Result<std::unique_ptr<Transport>> srtTransport(std::string_view url, uv::Loop& 
     return Error("an srt:// URL needs a stream id: srt://host:port?streamid=#!::r=app/name,m=publish");
   }
   std::string others;
-  while (!options.empty()) {
-    size_t amp = options.find('&');
-    std::string_view option = options.substr(0, amp);
-    options = amp == std::string_view::npos ? std::string_view() : options.substr(amp + 1);
-    if (!option.empty() && !option.starts_with("streamid=")) {
-      others += fmt::format("{}{}", others.empty() ? "?" : "&", option);
+  forEachQueryParam(options, [&](std::string_view name, std::string_view value) {
+    if (!name.empty() && name != "streamid") {
+      others += fmt::format("{}{}={}", others.empty() ? "?" : "&", name, value);
     }
-  }
+  });
   auto server = parseUpstreamUrl(fmt::format("{}{}", url.substr(0, query), others));
   if (!server) {
     return server.error();

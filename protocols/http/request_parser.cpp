@@ -4,6 +4,8 @@
 #include <cctype>
 #include <climits>
 
+#include "relay/query.h"
+
 namespace rtsedge::http {
 
 namespace {
@@ -45,17 +47,13 @@ const std::string* HttpRequest::header(std::string_view lowerName) const {
 }
 
 std::optional<std::string> HttpRequest::queryParam(std::string_view name) const {
-  std::string_view rest = query;
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (percentDecode(pair.substr(0, eq)) == name) {
-      return eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1));
+  std::optional<std::string> found;
+  forEachQueryParam(query, [&](std::string_view key, std::string_view value) {
+    if (!found && percentDecode(key) == name) {
+      found = percentDecode(value);
     }
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-  }
-  return std::nullopt;
+  });
+  return found;
 }
 
 RequestParser::RequestParser(HttpLimits limits) : limits_(limits) {

@@ -3,16 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "protocols/codec/sei.h"
+#include "protocols/flv/flv_mux.h"
 #include "protocols/flv/flv_tag.h"
 
 namespace rtsedge::rtmp {
-
-namespace {
-constexpr size_t kFlvTagHeaderSize = 11;
-constexpr size_t kFlvPreviousTagSize = 4;
-constexpr uint8_t kFlvAudioTag = 8;
-constexpr uint8_t kFlvVideoTag = 9;
-}  // namespace
 
 int64_t RtmpPublisher::extendTimestamp(uint32_t timestamp) {
   if (timestamp < lastTimestamp_ && lastTimestamp_ - timestamp > 0x80000000u) {
@@ -93,29 +87,29 @@ Status RtmpPublisher::onAggregate(const Message& message) {
   bool first = true;
   uint32_t base = 0;
   while (offset < body.size()) {
-    if (body.size() - offset < kFlvTagHeaderSize) {
+    if (body.size() - offset < flv::kTagHeaderSize) {
       return Error("aggregate message: truncated tag header");
     }
     const uint8_t* header = body.data() + offset;
     uint8_t type = header[0] & 0x1f;
     uint32_t size = loadU24(header + 1);
     uint32_t timestamp = loadU24(header + 4) | (static_cast<uint32_t>(header[7]) << 24);
-    if (body.size() - offset - kFlvTagHeaderSize < size + kFlvPreviousTagSize) {
+    if (body.size() - offset - flv::kTagHeaderSize < size + flv::kPreviousTagSize) {
       return Error("aggregate message: tag of " + std::to_string(size) + " bytes overruns the message");
     }
     if (first) {
       base = timestamp;
       first = false;
     }
-    Bytes tag = body.slice(offset + kFlvTagHeaderSize, size);
+    Bytes tag = body.slice(offset + flv::kTagHeaderSize, size);
     int64_t dtsUs = extendTimestamp(message.timestamp + (timestamp - base));
-    Status status = type == kFlvVideoTag   ? onVideo(tag, dtsUs)
-                    : type == kFlvAudioTag ? onAudio(tag, dtsUs)
-                                           : Status::ok();
+    Status status = type == flv::kVideoTag   ? onVideo(tag, dtsUs)
+                    : type == flv::kAudioTag ? onAudio(tag, dtsUs)
+                                             : Status::ok();
     if (!status) {
       return status.error().wrap("aggregate message");
     }
-    offset += kFlvTagHeaderSize + size + kFlvPreviousTagSize;
+    offset += flv::kTagHeaderSize + size + flv::kPreviousTagSize;
   }
   return Status::ok();
 }
