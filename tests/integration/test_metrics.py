@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -171,8 +172,14 @@ def test_prometheus_scrapes_rtsedge():
 
             def scraped():
                 url = f"http://127.0.0.1:{port}/api/v1/query?query=up{{job=%22rtsedge%22}}"
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    result = json.load(response)["data"]["result"]
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as response:
+                        result = json.load(response)["data"]["result"]
+                except urllib.error.HTTPError as error:
+                    # Prometheus listens before its storage is ready and answers 503 until it is.
+                    if error.code == 503:
+                        return False
+                    raise
                 return bool(result) and result[0]["value"][1] == "1"
             wait_until(scraped, 30, "Prometheus to scrape rtsedge")
             url = f"http://127.0.0.1:{port}/api/v1/query?query=process_open_fds"
