@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <random>
-
 #include "cache/tier_query.h"
 
 namespace rtsedge {
@@ -21,11 +19,6 @@ std::vector<Upstream> hashedUpstreams(const std::vector<UpstreamSettings>& upstr
     hashed.push_back(Upstream{upstream.url, upstream.weight});
   }
   return hashed;
-}
-
-std::string randomNodeId() {
-  std::random_device random;
-  return fmt::format("{:08x}", random());
 }
 
 }  // namespace

@@ -1,9 +1,13 @@
 #include "cache/tier_query.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
+#include <random>
 
 #include "relay/query.h"
+#include "security/access_request.h"
 
 namespace rtsedge {
 
@@ -44,7 +48,8 @@ std::string upstreamQuery(std::string_view query, bool passQuery, std::string_vi
   };
   if (passQuery) {
     forEachQueryParam(query, [&](std::string_view name, std::string_view value) {
-      if (name != kHopsParam && name != kViaParam && !name.empty()) {
+      if (name != kHopsParam && name != kViaParam && name != security::kTierExpiresParam &&
+          name != security::kTierSignParam && !name.empty()) {
         append(name, value);
       }
     });
@@ -57,6 +62,18 @@ std::string upstreamQuery(std::string_view query, bool passQuery, std::string_vi
   append(kHopsParam, std::to_string(trail.hops == UINT32_MAX ? trail.hops : trail.hops + 1));
   append(kViaParam, via);
   return out;
+}
+
+std::string randomNodeId() {
+  std::random_device random;
+  return fmt::format("{:08x}", random());
+}
+
+std::string joinQuery(std::string_view first, std::string_view second) {
+  if (first.empty() || second.empty()) {
+    return std::string(first.empty() ? second : first);
+  }
+  return std::string(first) + "&" + std::string(second);
 }
 
 }  // namespace rtsedge

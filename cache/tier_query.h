@@ -26,7 +26,13 @@ inline constexpr std::string_view kViaParam = "rtsedge_via";
 TierTrail trailOf(std::string_view query);
 
 // The query to send upstream: the viewer's own parameters when `passQuery` (without any
-// trail of theirs), then this node's trail extended by `nodeId`.
+// trail or tier credentials of theirs), then this node's trail extended by `nodeId`.
 std::string upstreamQuery(std::string_view query, bool passQuery, std::string_view nodeId);
+
+// Eight hex digits: the node id of a node that was not given one, fresh at each start.
+std::string randomNodeId();
+
+// "a=1" and "b=2" -> "a=1&b=2"; either may be empty.
+std::string joinQuery(std::string_view first, std::string_view second);
 
 }  // namespace rtsedge

@@ -4,23 +4,46 @@
 
 #include <csignal>
 
+#include "cache/tier_query.h"
+
 namespace rtsedge {
 
 namespace {
 // How often streams check their grace periods and idle streams are retired.
 constexpr Millis kTickInterval{100};
+
+// The node id names this node in tier trails and hook calls: fixed before either starts.
+Config withNodeId(Config config) {
+  if (config.tier.nodeId.empty()) {
+    config.tier.nodeId = randomNodeId();
+  }
+  return config;
+}
 }  // namespace
 
 App::App(Config config)
-    : config_(std::move(config)),
+    : config_(withNodeId(std::move(config))),
       streamMetrics_(registry_),
       hub_(config_.streams, clock_, &streamMetrics_),
+      access_(loop_, clock_, config_.security, config_.tier.nodeId, registry_),
       rtmpMetrics_(registry_, "rtmp"),
-      rtmpContext_{loop_, hub_, clock_, config_.rtmp, config_.viewers, rtmpMetrics_, clients_},
+      rtmpContext_{loop_, hub_, clock_, config_.rtmp, config_.viewers, rtmpMetrics_, clients_, access_},
       httpMetrics_(registry_, "http-flv"),
       httpTsMetrics_(registry_, "http-ts"),
       api_(hub_, clients_, registry_, config_, clock_),
-      httpContext_{loop_, hub_, clock_, config_.http, config_.viewers, httpMetrics_, httpTsMetrics_, clients_, api_},
+      httpContext_{loop_,
+                   hub_,
+                   clock_,
+                   config_.http,
+                   config_.viewers,
+                   httpMetrics_,
+                   httpTsMetrics_,
+                   clients_,
+                   api_,
+                   access_,
+                   config_.api.listen ? http::HttpRoutes::kMedia : http::HttpRoutes::kAll},
+      apiContext_{loop_,  hub_,    clock_,  config_.http,          config_.viewers, httpMetrics_, httpTsMetrics_,
+                  clients_, api_, access_, http::HttpRoutes::kApi},
       srtSessionMetrics_(registry_, "srt"),
       srtMetrics_(registry_),
       tierMetrics_(registry_),
@@ -32,9 +55,11 @@ App::App(Config config)
               }
             }),
       sigint_(this),
-      sigterm_(this) {
+      sigterm_(this),
+      sighup_(this) {
   uv_signal_init(loop_.raw(), sigint_.get());
   uv_signal_init(loop_.raw(), sigterm_.get());
+  uv_signal_init(loop_.raw(), sighup_.get());
 }
 
 App::~App() {
@@ -42,38 +67,45 @@ App::~App() {
 }
 
 Status App::start() {
+  if (!config_.tls.certificate.empty()) {
+    auto tls = tls::TlsContext::load(config_.tls.certificate, config_.tls.key);
+    if (!tls) {
+      return tls.error().wrap("tls");
+    }
+    tls_ = std::move(*tls);
+  }
+  auto rtmpSession = [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
+    return std::make_unique<rtmp::RtmpSession>(rtmpContext_, std::move(connection), owner);
+  };
   if (config_.rtmp.enabled) {
-    auto rtmp =
-        TcpServer::start(loop_, config_.rtmp.listen, config_.rtmp.maxConnections, rtmpMetrics_,
-                         [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
-                           return std::make_unique<rtmp::RtmpSession>(rtmpContext_, std::move(connection), owner);
-                         });
+    auto rtmp = TcpServer::start(loop_, config_.rtmp.listen, config_.rtmp.maxConnections, rtmpMetrics_, rtmpSession);
     if (!rtmp) {
       return rtmp.error();
     }
     rtmp_ = std::move(*rtmp);
+    if (config_.rtmp.tlsListen) {
+      auto rtmps = TcpServer::start(loop_, *config_.rtmp.tlsListen, config_.rtmp.maxConnections, rtmpMetrics_,
+                                    rtmpSession, tls_);
+      if (!rtmps) {
+        return rtmps.error().wrap("rtmps");
+      }
+      rtmps_ = std::move(*rtmps);
+    }
   }
   // SRT before HTTP: a client that sees the HTTP port open finds every listener bound.
   if (config_.srt.enabled) {
     srtPoller_ = std::make_unique<srt::SrtPoller>(loop_);
-    srtContext_ = std::make_unique<srt::SrtContext>(srt::SrtContext{
-        loop_, hub_, clock_, config_.srt, config_.viewers, srtSessionMetrics_, clients_, *srtPoller_, srtMetrics_});
+    srtContext_ = std::make_unique<srt::SrtContext>(srt::SrtContext{loop_, hub_, clock_, config_.srt, config_.viewers,
+                                                                    srtSessionMetrics_, clients_, *srtPoller_,
+                                                                    srtMetrics_, access_});
     auto srt = srt::SrtServer::start(*srtContext_);
     if (!srt) {
       return srt.error();
     }
     srt_ = std::move(*srt);
   }
-  if (config_.http.enabled) {
-    auto http =
-        TcpServer::start(loop_, config_.http.listen, config_.http.maxConnections, httpMetrics_,
-                         [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
-                           return std::make_unique<http::HttpSession>(httpContext_, std::move(connection), owner);
-                         });
-    if (!http) {
-      return http.error();
-    }
-    http_ = std::move(*http);
+  if (Status http = startHttp(); !http) {
+    return http;
   }
   if (!config_.upstreams.empty()) {
     startTier();
@@ -82,6 +114,42 @@ Status App::start() {
   tick_.start(kTickInterval, kTickInterval);
   uv_signal_start(sigint_.get(), &App::onSignal, SIGINT);
   uv_signal_start(sigterm_.get(), &App::onSignal, SIGTERM);
+  uv_signal_start(sighup_.get(), &App::onReloadSignal, SIGHUP);
+  return Status::ok();
+}
+
+Status App::startHttp() {
+  auto server = [this](http::HttpContext& context, const ListenAddress& address,
+                       std::shared_ptr<tls::TlsContext> tls) {
+    return TcpServer::start(
+        loop_, address, config_.http.maxConnections, httpMetrics_,
+        [this, &context](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
+          return std::make_unique<http::HttpSession>(context, std::move(connection), owner);
+        },
+        std::move(tls));
+  };
+  if (config_.http.enabled) {
+    auto http = server(httpContext_, config_.http.listen, nullptr);
+    if (!http) {
+      return http.error();
+    }
+    http_ = std::move(*http);
+    if (config_.http.tlsListen) {
+      auto https = server(httpContext_, *config_.http.tlsListen, tls_);
+      if (!https) {
+        return https.error().wrap("https");
+      }
+      https_ = std::move(*https);
+    }
+  }
+  // The API port last: whoever watches it for readiness finds the media ports bound.
+  if (config_.api.listen) {
+    auto api = server(apiContext_, *config_.api.listen, nullptr);
+    if (!api) {
+      return api.error().wrap("api");
+    }
+    apiServer_ = std::move(*api);
+  }
   return Status::ok();
 }
 
@@ -93,17 +161,24 @@ void App::startTier() {
       loop_, clock_, config_.rtmp, config_.tier, config_.viewers, rtmpMetrics_.framesReceived});
   srtUpstream_ = std::make_unique<srt::SrtUpstreamContext>(srt::SrtUpstreamContext{
       loop_, clock_, *srtPoller_, config_.srt, config_.tier, config_.viewers, srtSessionMetrics_.framesReceived});
-  auto pull = [this](const UpstreamSettings& upstream, Stream& stream, const PullTarget& target,
-                     UpstreamAttempt::Listener& listener) {
-    return upstream.protocol == UpstreamProtocol::kRtmp
-               ? rtmp::RtmpPull::start(*rtmpUpstream_, upstream, stream, target, listener)
-               : srt::SrtPull::start(*srtUpstream_, upstream, stream, target, listener);
+  // Requests to other nodes carry this node's own credentials (security.tier_secret).
+  auto credentialed = [this](PullTarget target, security::AccessAction action) {
+    target.query = joinQuery(target.query, access_.tierCredentials(action, target.app + "/" + target.name));
+    return target;
   };
-  auto push = [this](const UpstreamSettings& upstream, Stream& stream, const PullTarget& target,
-                     UpstreamPusher::Listener& listener) {
+  auto pull = [this, credentialed](const UpstreamSettings& upstream, Stream& stream, const PullTarget& target,
+                                   UpstreamAttempt::Listener& listener) {
+    PullTarget signedTarget = credentialed(target, security::AccessAction::kPlay);
     return upstream.protocol == UpstreamProtocol::kRtmp
-               ? rtmp::RtmpPush::start(*rtmpUpstream_, upstream, stream, target, listener)
-               : srt::SrtPush::start(*srtUpstream_, upstream, stream, target, listener);
+               ? rtmp::RtmpPull::start(*rtmpUpstream_, upstream, stream, signedTarget, listener)
+               : srt::SrtPull::start(*srtUpstream_, upstream, stream, signedTarget, listener);
+  };
+  auto push = [this, credentialed](const UpstreamSettings& upstream, Stream& stream, const PullTarget& target,
+                                   UpstreamPusher::Listener& listener) {
+    PullTarget signedTarget = credentialed(target, security::AccessAction::kPublish);
+    return upstream.protocol == UpstreamProtocol::kRtmp
+               ? rtmp::RtmpPush::start(*rtmpUpstream_, upstream, stream, signedTarget, listener)
+               : srt::SrtPush::start(*srtUpstream_, upstream, stream, signedTarget, listener);
   };
   tier_ = std::make_unique<PullManager>(loop_, hub_, clock_, config_.tier, config_.upstreams, tierMetrics_,
                                         std::move(pull), std::move(push));
@@ -122,6 +197,18 @@ void App::onSignal(uv_signal_t* handle, int signal) {
   }
 }
 
+void App::onReloadSignal(uv_signal_t* handle, int) {
+  auto* self = uv::ownerOf<App>(handle);
+  if (self == nullptr || !self->tls_) {
+    return;
+  }
+  if (Status reloaded = self->tls_->reload(); !reloaded) {
+    spdlog::error("SIGHUP: TLS certificate not reloaded, the previous one stays: {}", reloaded.error().message());
+    return;
+  }
+  spdlog::info("SIGHUP: TLS certificate reloaded from {}", self->tls_->certificateFile());
+}
+
 void App::stop() {
   if (stopping_) {
     return;
@@ -134,8 +221,10 @@ void App::stop() {
   if (rtmp_) {
     rtmp_->shutdown();
   }
-  if (http_) {
-    http_->shutdown();
+  for (auto* server : {rtmps_.get(), http_.get(), https_.get(), apiServer_.get()}) {
+    if (server != nullptr) {
+      server->shutdown();
+    }
   }
   if (srt_) {
     srt_->shutdown();
@@ -146,6 +235,7 @@ void App::stop() {
   tick_.close();
   sigint_.close();
   sigterm_.close();
+  sighup_.close();
 }
 
 }  // namespace rtsedge

@@ -28,11 +28,14 @@
 #include "relay/uv/handle.h"
 #include "relay/uv/loop.h"
 #include "relay/uv/timer.h"
+#include "relay/tls/tls_context.h"
+#include "security/access_control.h"
 
 namespace rtsedge {
 
 // The process: one loop, the hub, the protocol servers, and a clean stop on
-// SIGINT/SIGTERM (sessions closed, every handle released).
+// SIGINT/SIGTERM (sessions closed, every handle released). SIGHUP reloads the TLS
+// certificate.
 class App {
  public:
   explicit App(Config config);
@@ -45,6 +48,8 @@ class App {
 
  private:
   static void onSignal(uv_signal_t* handle, int signal);
+  static void onReloadSignal(uv_signal_t* handle, int signal);
+  Status startHttp();
   // The tier logic, for a node with upstreams.
   void startTier();
 
@@ -57,14 +62,20 @@ class App {
   StreamMetrics streamMetrics_;
   Hub hub_;
   ClientRegistry clients_;
+  security::AccessControl access_;
+  std::shared_ptr<tls::TlsContext> tls_;  // with `tls:` set
   SessionMetrics rtmpMetrics_;
   rtmp::RtmpContext rtmpContext_;
   std::unique_ptr<TcpServer> rtmp_;
+  std::unique_ptr<TcpServer> rtmps_;
   SessionMetrics httpMetrics_;
   SessionMetrics httpTsMetrics_;
   http::Api api_;
   http::HttpContext httpContext_;
+  http::HttpContext apiContext_;  // the API's own listener (api.listen)
   std::unique_ptr<TcpServer> http_;
+  std::unique_ptr<TcpServer> https_;
+  std::unique_ptr<TcpServer> apiServer_;
   SessionMetrics srtSessionMetrics_;
   srt::SrtMetrics srtMetrics_;
   std::unique_ptr<srt::SrtPoller> srtPoller_;
@@ -77,6 +88,7 @@ class App {
   uv::Timer tick_;
   uv::Handle<uv_signal_t> sigint_;
   uv::Handle<uv_signal_t> sigterm_;
+  uv::Handle<uv_signal_t> sighup_;
   bool stopping_ = false;
 };
 

@@ -13,12 +13,15 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "relay/config_values.h"
+#include "relay/stream_key.h"
+#include "security/http_client.h"
 
 namespace rtsedge {
 
@@ -224,6 +227,7 @@ void readRtmp(Section& section, RtmpSettings& rtmp) {
   section.duration("idle_timeout", rtmp.idleTimeout, Millis(1000), Millis(3'600'000));
   section.integer("window_ack_size", rtmp.windowAckSize, 4096, 0x7fffffff);
   section.integer("max_connections", rtmp.maxConnections, 1, 1'000'000);
+  section.value("tls_listen", rtmp.tlsListen, parseListenAddress);
 }
 
 void readHttp(Section& section, HttpSettings& http) {
@@ -236,6 +240,7 @@ void readHttp(Section& section, HttpSettings& http) {
   section.duration("keepalive_timeout", http.keepaliveTimeout, Millis(100), Millis(3'600'000));
   section.integer("max_connections", http.maxConnections, 1, 1'000'000);
   section.duration("play_wait", http.playWait, Millis(0), Millis(60'000));
+  section.value("tls_listen", http.tlsListen, parseListenAddress);
 }
 
 void readSrt(Section& section, SrtSettings& srt) {
@@ -327,6 +332,117 @@ void readTier(Section& section, TierSettings& tier) {
   }
 }
 
+// Where "" means none (a secret, a hook, a file), the text as it is, else parse's error.
+template <class Check>
+auto optionalText(Check check) {
+  return [check](std::string_view text) -> Result<std::string> {
+    if (text.empty()) {
+      return std::string();
+    }
+    return check(text);
+  };
+}
+
+Result<std::string> parseSecret(std::string_view text) {
+  if (text.size() < 16) {
+    return Error("a secret needs at least 16 characters (e.g. `openssl rand -hex 32`)");
+  }
+  return std::string(text);
+}
+
+// A list of single values ("- 10.0.0.0/8"); an empty item is an error, not a default.
+template <class T, class Parse>
+void readValues(Section& section, const char* key, const char* itemName, std::vector<T>& out, Parse parse) {
+  section.list(key, itemName, [&](Section& item) {
+    std::optional<T> value;
+    item.value(itemName, value, parse);
+    if (!value) {
+      item.failAt({}, itemName, "an empty item");
+    }
+    out.push_back(std::move(*value));
+  });
+}
+
+void readAccessRules(Section& section, AccessRules& rules) {
+  section.value("signed", rules.requireSignature, parseBool);
+  readValues(section, "allow", "cidr", rules.allow, security::Cidr::parse);
+  readValues(section, "deny", "cidr", rules.deny, security::Cidr::parse);
+}
+
+void readAppSecurity(Section& section, std::vector<AppSecurity>& apps) {
+  AppSecurity app;
+  section.value("app", app.app, [](std::string_view text) -> Result<std::string> {
+    if (text == "*") {
+      return std::string(text);
+    }
+    auto key = parseStreamKey(text, "x");
+    if (!key || !key->query.empty()) {
+      return Error(fmt::format("\"{}\" is not an app name (letters, digits, . _ - ~ and /) or \"*\"", text));
+    }
+    return std::string(text);
+  });
+  readValues(section, "secrets", "secret", app.secrets, parseSecret);
+  section.section("publish", [&](Section& rules) { readAccessRules(rules, app.publish); });
+  section.section("play", [&](Section& rules) { readAccessRules(rules, app.play); });
+  if (app.app.empty()) {
+    section.failAt({}, "app", "missing: which app (or \"*\") these rules are for");
+  }
+  if ((app.publish.requireSignature || app.play.requireSignature) && app.secrets.empty()) {
+    section.failAt({"publish", "play"}, "secrets", "signed URLs need at least one secret");
+  }
+  for (const AppSecurity& earlier : apps) {
+    if (earlier.app == app.app) {
+      section.failAt({"app"}, "app", fmt::format("rules for \"{}\" are given twice", app.app));
+    }
+  }
+  apps.push_back(std::move(app));
+}
+
+void readHooks(Section& section, HookSettings& hooks) {
+  auto url = optionalText([](std::string_view text) -> Result<std::string> {
+    auto parsed = security::parseHttpUrl(text);
+    if (!parsed) {
+      return parsed.error();
+    }
+    return std::string(text);
+  });
+  section.value("on_publish", hooks.onPublish, url);
+  section.value("on_unpublish", hooks.onUnpublish, url);
+  section.value("on_play", hooks.onPlay, url);
+  section.value("on_stop", hooks.onStop, url);
+  section.duration("timeout", hooks.timeout, Millis(10), Millis(60'000));
+  section.value("fail_open", hooks.failOpen, parseBool);
+  section.duration("cache", hooks.cache, Millis(0), Millis(3'600'000));
+}
+
+void readSecurity(Section& section, SecuritySettings& security) {
+  section.list("apps", "app", [&](Section& app) { readAppSecurity(app, security.apps); });
+  section.duration("clock_skew", security.clockSkew, Millis(0), Millis(3'600'000));
+  section.value("tier_secret", security.tierSecret, optionalText(parseSecret));
+  section.section("hooks", [&](Section& hooks) { readHooks(hooks, security.hooks); });
+}
+
+void readTls(Section& section, TlsSettings& tls) {
+  auto path = [](std::string_view text) -> Result<std::string> { return std::string(text); };
+  section.value("certificate", tls.certificate, path);
+  section.value("key", tls.key, path);
+  if (tls.certificate.empty() != tls.key.empty()) {
+    section.failAt({"certificate", "key"}, tls.certificate.empty() ? "certificate" : "key",
+                   "missing: a certificate and its key go together");
+  }
+}
+
+void readApi(Section& section, ApiSettings& api) {
+  section.value("listen", api.listen, parseListenAddress);
+  section.value("token", api.token, optionalText([](std::string_view text) -> Result<std::string> {
+    if (text.size() < 16 || text.find_first_of(" \t\r\n") != std::string_view::npos) {
+      return Error("a token needs at least 16 characters and no spaces (e.g. `openssl rand -hex 32`)");
+    }
+    return std::string(text);
+  }));
+  section.value("public_reads", api.publicReads, parseBool);
+}
+
 Config readConfig(const YAML::Node& root, std::string_view source) {
   Config config;
   config.source = std::string(source);
@@ -339,11 +455,17 @@ Config readConfig(const YAML::Node& root, std::string_view source) {
   top.section("viewers", [&](Section& viewers) { readViewers(viewers, config.viewers); });
   top.list("upstreams", "url", [&](Section& upstream) { readUpstream(upstream, config.upstreams); });
   top.section("tier", [&](Section& tier) { readTier(tier, config.tier); });
+  top.section("security", [&](Section& security) { readSecurity(security, config.security); });
+  top.section("tls", [&](Section& tls) { readTls(tls, config.tls); });
+  top.section("api", [&](Section& api) { readApi(api, config.api); });
   top.section("metrics", [&](Section& metrics) {
     metrics.value("per_stream", config.metrics.perStream, parseBool);
     metrics.integer("max_streams", config.metrics.maxStreams, 1, 100'000);
   });
   top.finish();
+  if ((config.rtmp.tlsListen || config.http.tlsListen) && config.tls.certificate.empty()) {
+    top.failAt({"rtmp", "http"}, "tls", "rtmp.tls_listen and http.tls_listen need tls.certificate and tls.key");
+  }
   return config;
 }
 
@@ -420,6 +542,19 @@ Result<Config> loadConfigFile(const std::string& path) {
     return Error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
   }
   return parseConfig(text, path);
+}
+
+const AppSecurity* findAppSecurity(const SecuritySettings& security, std::string_view app) {
+  const AppSecurity* any = nullptr;
+  for (const AppSecurity& rules : security.apps) {
+    if (rules.app == app) {
+      return &rules;
+    }
+    if (rules.app == "*") {
+      any = &rules;
+    }
+  }
+  return any;
 }
 
 Result<Config> loadEmbeddedDefaultConfig() {

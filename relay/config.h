@@ -8,6 +8,7 @@
 
 #include "relay/clock.h"
 #include "relay/status.h"
+#include "security/cidr.h"
 
 namespace rtsedge {
 
@@ -29,6 +30,7 @@ struct RtmpSettings {
   Millis idleTimeout{30000};                  // nothing received from a non-playing session
   uint32_t windowAckSize = 2500000;
   uint32_t maxConnections = 10000;  // past it new connections are closed at once
+  std::optional<ListenAddress> tlsListen;  // RTMPS: the same sessions over TLS (needs `tls:`)
 };
 
 struct HttpSettings {
@@ -41,6 +43,7 @@ struct HttpSettings {
   Millis keepaliveTimeout{60000};      // an idle keep-alive connection is closed after it
   uint32_t maxConnections = 10000;     // past it new connections are closed at once
   Millis playWait{3000};               // how long a play of an absent stream waits before 404
+  std::optional<ListenAddress> tlsListen;  // HTTPS: the same server over TLS (needs `tls:`)
 };
 
 struct SrtSettings {
@@ -101,8 +104,52 @@ struct TierSettings {
   Millis backoffMin{500};         // a failed upstream is down this long, doubling per failure...
   Millis backoffMax{30000};       // ...up to this
   uint32_t maxHops = 8;           // requests that passed more nodes than this are refused
-  bool passQuery = true;          // a viewer's query (tokens) goes upstream with the pull
+  bool passQuery = false;         // a viewer's query (tokens) goes upstream with the pull
   bool forwardPublish = true;     // a publisher on this node is pushed to the upstream too
+};
+
+// Who may publish and play: the rules of one app.
+struct AccessRules {
+  bool requireSignature = false;      // a valid ?expires=&sign= is needed
+  std::vector<security::Cidr> allow;  // empty: any address; else only these
+  std::vector<security::Cidr> deny;   // refused even if allowed
+};
+
+struct AppSecurity {
+  std::string app;                   // "*": every app without rules of its own
+  std::vector<std::string> secrets;  // signing secrets: the first signs, every one verifies (rotation)
+  AccessRules publish;
+  AccessRules play;
+};
+
+// HTTP hooks: a POST with JSON to the platform's backend; a 2xx allows.
+struct HookSettings {
+  std::string onPublish;    // asked before a publish starts
+  std::string onUnpublish;  // told when it ends
+  std::string onPlay;       // asked before a play starts
+  std::string onStop;       // told when it ends
+  Millis timeout{2000};
+  bool failOpen = false;  // a hook that fails or times out allows (true) or refuses (false)
+  Millis cache{0};        // a decision is reused for the same request this long; 0: never
+};
+
+struct SecuritySettings {
+  std::vector<AppSecurity> apps;
+  Millis clockSkew{30000};  // a signed URL stays valid this long past its expiry
+  std::string tierSecret;   // signs and verifies the requests nodes make of each other
+  HookSettings hooks;
+};
+
+// The server certificate for HTTPS and RTMPS.
+struct TlsSettings {
+  std::string certificate;  // PEM chain file
+  std::string key;          // PEM private key file
+};
+
+struct ApiSettings {
+  std::optional<ListenAddress> listen;  // a listener of its own for /api, /metrics and health; else on http
+  std::string token;                    // Authorization: Bearer <token> for the API and /metrics
+  bool publicReads = false;             // with a token: GET routes and /metrics open, DELETE still needs it
 };
 
 struct MetricsSettings {
@@ -120,8 +167,14 @@ struct Config {
   ViewerSettings viewers;
   std::vector<UpstreamSettings> upstreams;  // empty: this node is an origin
   TierSettings tier;
+  SecuritySettings security;
+  TlsSettings tls;
+  ApiSettings api;
   MetricsSettings metrics;
 };
+
+// The rules of an app: its own, else those of "*", else none (nullptr: anyone may).
+const AppSecurity* findAppSecurity(const SecuritySettings& security, std::string_view app);
 
 // Parses and validates a whole configuration. Errors read
 // "<source>:<line>:<column>: <key path>: <what is wrong>", e.g.

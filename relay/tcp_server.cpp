@@ -8,19 +8,27 @@
 
 namespace rtsedge {
 
-TcpServer::TcpServer(uv::Loop& loop, size_t maxConnections, SessionMetrics& metrics, Factory factory)
-    : loop_(loop), maxConnections_(maxConnections), metrics_(metrics), factory_(std::move(factory)) {}
+TcpServer::TcpServer(uv::Loop& loop, size_t maxConnections, SessionMetrics& metrics, Factory factory,
+                     std::shared_ptr<tls::TlsContext> tls)
+    : loop_(loop),
+      maxConnections_(maxConnections),
+      metrics_(metrics),
+      factory_(std::move(factory)),
+      tls_(std::move(tls)) {}
 
 Result<std::unique_ptr<TcpServer>> TcpServer::start(uv::Loop& loop, const ListenAddress& address, size_t maxConnections,
-                                                    SessionMetrics& metrics, Factory factory) {
-  std::unique_ptr<TcpServer> server(new TcpServer(loop, maxConnections, metrics, std::move(factory)));
+                                                    SessionMetrics& metrics, Factory factory,
+                                                    std::shared_ptr<tls::TlsContext> tls) {
+  std::unique_ptr<TcpServer> server(
+      new TcpServer(loop, maxConnections, metrics, std::move(factory), std::move(tls)));
   auto listener =
       uv::TcpListener::listen(loop, address.host, address.port, static_cast<uv::TcpListener::Listener&>(*server));
   if (!listener) {
     return listener.error().wrap(metrics.protocol);
   }
   server->listener_ = std::move(*listener);
-  spdlog::info("{} listening on {}", metrics.protocol, formatListenAddress({address.host, server->port()}));
+  spdlog::info("{} listening on {}{}", metrics.protocol, formatListenAddress({address.host, server->port()}),
+               server->tls_ ? " (TLS)" : "");
   return server;
 }
 
@@ -49,6 +57,9 @@ void TcpServer::onTcpAccepted(std::unique_ptr<uv::TcpConnection> connection) {
     return;  // the connection closes as it goes out of scope
   }
   metrics_.connectionsAccepted.inc();
+  if (tls_) {
+    connection->enableTls(tls_->current());
+  }
   auto session = factory_(std::move(connection), *this);
   TcpSession& started = *session;
   sessions_.emplace(started.id(), std::move(session));

@@ -9,6 +9,7 @@
 #include "relay/session_metrics.h"
 #include "relay/status.h"
 #include "relay/tcp_session.h"
+#include "relay/tls/tls_context.h"
 #include "relay/uv/loop.h"
 #include "relay/uv/tcp.h"
 
@@ -16,12 +17,15 @@ namespace rtsedge {
 
 // A listener and the sessions it accepted, for any protocol: the factory makes
 // the protocol's session. Closed sessions are destroyed on the next loop turn.
+// With `tls` every accepted connection is the server side of TLS (HTTPS, RTMPS),
+// with the context current when it was accepted; the sessions see plaintext.
 class TcpServer final : private uv::TcpListener::Listener, private TcpSession::Listener {
  public:
   using Factory = std::function<std::unique_ptr<TcpSession>(std::unique_ptr<uv::TcpConnection>, TcpSession::Listener&)>;
 
   static Result<std::unique_ptr<TcpServer>> start(uv::Loop& loop, const ListenAddress& address, size_t maxConnections,
-                                                  SessionMetrics& metrics, Factory factory);
+                                                  SessionMetrics& metrics, Factory factory,
+                                                  std::shared_ptr<tls::TlsContext> tls = nullptr);
   ~TcpServer();
 
   uint16_t port() const { return listener_->port(); }
@@ -30,7 +34,8 @@ class TcpServer final : private uv::TcpListener::Listener, private TcpSession::L
   void shutdown();
 
  private:
-  TcpServer(uv::Loop& loop, size_t maxConnections, SessionMetrics& metrics, Factory factory);
+  TcpServer(uv::Loop& loop, size_t maxConnections, SessionMetrics& metrics, Factory factory,
+            std::shared_ptr<tls::TlsContext> tls);
   void onTcpAccepted(std::unique_ptr<uv::TcpConnection> connection) override;
   void onSessionClosed(TcpSession& session) override;
 
@@ -38,6 +43,7 @@ class TcpServer final : private uv::TcpListener::Listener, private TcpSession::L
   size_t maxConnections_;
   SessionMetrics& metrics_;
   Factory factory_;
+  std::shared_ptr<tls::TlsContext> tls_;
   std::unique_ptr<uv::TcpListener> listener_;
   std::map<uint64_t, std::unique_ptr<TcpSession>> sessions_;
 };

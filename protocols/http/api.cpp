@@ -1,6 +1,8 @@
 #include "protocols/http/api.h"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <strings.h>
 
 #include <charconv>
 #include <map>
@@ -74,7 +76,30 @@ HttpResponse errorResponse(int status, std::string message) {
 }
 
 Api::Api(Hub& hub, ClientRegistry& clients, metrics::Registry& registry, const Config& config, const Clock& clock)
-    : hub_(hub), clients_(clients), registry_(registry), config_(config), clock_(clock), started_(clock.now()) {}
+    : hub_(hub),
+      clients_(clients),
+      registry_(registry),
+      config_(config),
+      clock_(clock),
+      started_(clock.now()),
+      apiRefused_(registry.counter("rtsedge_api_unauthorized_total",
+                                   "API and /metrics requests refused for a missing or wrong bearer token.", {})
+                      .labels({})) {}
+
+namespace {
+
+// Constant-time: how much of a token matched must not show in the response time.
+bool bearerMatches(const HttpRequest& request, const std::string& token) {
+  const std::string* header = request.header("authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header == nullptr || header->size() != kScheme.size() + token.size() ||
+      strncasecmp(header->c_str(), kScheme.data(), kScheme.size()) != 0) {
+    return false;
+  }
+  return CRYPTO_memcmp(header->data() + kScheme.size(), token.data(), token.size()) == 0;
+}
+
+}  // namespace
 
 HttpResponse Api::handle(const HttpRequest& request) {
   const std::string& path = request.path;
@@ -85,6 +110,12 @@ HttpResponse Api::handle(const HttpRequest& request) {
   if (path == "/readyz") {
     return ready_ ? HttpResponse{200, "text/plain; charset=utf-8", "ready\n", {}}
                   : HttpResponse{503, "text/plain; charset=utf-8", "starting\n", {}};
+  }
+  if (!config_.api.token.empty() && !(read && config_.api.publicReads) && !bearerMatches(request, config_.api.token)) {
+    apiRefused_.inc();
+    HttpResponse refused = errorResponse(401, "this route needs Authorization: Bearer <api.token>");
+    refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"rtsedge\"");
+    return refused;
   }
   if (path == "/metrics" && read) {
     std::string text = registry_.exposition() + metrics::processMetrics();

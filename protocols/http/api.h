@@ -45,6 +45,7 @@ class Api {
   SteadyTime started_;
   bool ready_ = false;
   const PullManager* tier_ = nullptr;
+  metrics::Counter& apiRefused_;
 };
 
 }  // namespace rtsedge::http

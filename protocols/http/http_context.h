@@ -6,10 +6,15 @@
 #include "relay/hub.h"
 #include "relay/session_metrics.h"
 #include "relay/uv/loop.h"
+#include "security/access_control.h"
 
 namespace rtsedge::http {
 
 class Api;
+
+// Which routes a listener serves: everything, or with `api.listen` set, the media
+// routes on the HTTP ports and the API, metrics and health on the API port.
+enum class HttpRoutes : uint8_t { kAll, kMedia, kApi };
 
 // What an HTTP session needs from the process, passed by reference.
 struct HttpContext {
@@ -22,6 +27,8 @@ struct HttpContext {
   SessionMetrics& tsMetrics;  // what an HTTP-TS viewer counts as
   ClientRegistry& clients;
   Api& api;
+  security::AccessControl& access;
+  HttpRoutes routes = HttpRoutes::kAll;
 };
 
 }  // namespace rtsedge::http

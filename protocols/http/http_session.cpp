@@ -40,7 +40,8 @@ HttpSession::HttpSession(HttpContext& context, std::unique_ptr<uv::TcpConnection
       context_(context),
       parser_(
           HttpLimits{context.settings.maxRequestLine, context.settings.maxHeaderSize, context.settings.maxBodySize}),
-      timer_(context.loop, [this] { onTimer(); }) {}
+      timer_(context.loop, [this] { onTimer(); }),
+      access_(context.access) {}
 
 HttpSession::~HttpSession() {
   onClose();
@@ -48,6 +49,7 @@ HttpSession::~HttpSession() {
 
 void HttpSession::onClose() {
   subscriber_.reset();
+  access_.ended();
   timer_.close();
 }
 
@@ -69,6 +71,7 @@ void HttpSession::onTimer() {
       break;
     case Phase::kWaitingForStream: checkStream(); break;
     case Phase::kResponding:
+    case Phase::kAuthorizing:  // the hook's own timeout bounds the wait
     case Phase::kStreaming: break;
   }
 }
@@ -121,11 +124,14 @@ void HttpSession::nextRequest() {
                            "",
                            "",
                            {{"Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS"},
-                            {"Access-Control-Allow-Headers", "*"},
+                            {"Access-Control-Allow-Headers", "*, Authorization"},  // "*" alone leaves Authorization out
                             {"Access-Control-Max-Age", "86400"}}};
     respond(preflight, keepAlive);
-  } else if (playFormatOf(request.path) != PlayFormat::kNone && (request.method == "GET" || request.method == "HEAD")) {
+  } else if (playFormatOf(request.path) != PlayFormat::kNone && (request.method == "GET" || request.method == "HEAD") &&
+             context_.routes != HttpRoutes::kApi) {
     play();
+  } else if (context_.routes == HttpRoutes::kMedia && request.path != "/healthz" && request.path != "/readyz") {
+    respond(errorResponse(404, "nothing at " + request.path + " (the API has a listener of its own)"), keepAlive);
   } else {
     HttpResponse response = context_.api.handle(request);
     if (!closing()) {  // a DELETE of our own client id closes us
@@ -135,6 +141,7 @@ void HttpSession::nextRequest() {
 }
 
 void HttpSession::respond(const HttpResponse& response, bool keepAlive, CloseReason closeReason) {
+  access_.ended();  // a play answered with anything but the stream is over
   bool head = current_ && current_->method == "HEAD";
   phase_ = Phase::kResponding;
   queue().pushControl(responseHead(
@@ -167,6 +174,23 @@ void HttpSession::play() {
   key->query = request.query;
   streamKey_ = *key;
   filter_ = TrackFilter{!flag(request, "only-audio"), !flag(request, "only-video"), true};
+  phase_ = Phase::kAuthorizing;
+  security::AccessRequest access{security::AccessAction::kPlay, *key,
+                                 std::string(security::hostOfPeer(connection().peer())), metrics().protocol, id()};
+  access_.ask(access, [this](const security::AccessDecision& decision) {
+    if (closing()) {
+      return;
+    }
+    if (!decision.allowed()) {
+      int status = decision.verdict == security::AccessVerdict::kUnauthorized ? 401 : 403;
+      respond(errorResponse(status, decision.detail), current_->keepAlive, CloseReason::kRefused);
+      return;
+    }
+    waitForStream();
+  });
+}
+
+void HttpSession::waitForStream() {
   phase_ = Phase::kWaitingForStream;
   waitingSince_ = context_.clock.now();
   queue().startTiming(metrics().egressTimings(context_.viewers.playerBuffer));

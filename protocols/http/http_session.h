@@ -19,6 +19,7 @@
 #include "relay/tcp_session.h"
 #include "relay/uv/tcp.h"
 #include "relay/uv/timer.h"
+#include "security/session_access.h"
 
 namespace rtsedge::http {
 
@@ -32,7 +33,8 @@ class HttpSession final : public TcpSession, private EgressSubscriber::Listener 
   void start() override;
 
  private:
-  enum class Phase { kReading, kResponding, kWaitingForStream, kStreaming };
+  // kAuthorizing: a play waits for access control (a hook's answer).
+  enum class Phase { kReading, kResponding, kAuthorizing, kWaitingForStream, kStreaming };
 
   void onClose() override;
   void onQueueDrained() override;
@@ -46,6 +48,7 @@ class HttpSession final : public TcpSession, private EgressSubscriber::Listener 
   // closeReason: what the close is counted as when !keepAlive.
   void respond(const HttpResponse& response, bool keepAlive, CloseReason closeReason = CloseReason::kPeerClosed);
   void play();
+  void waitForStream();
   void checkStream();
   void startStreaming(Stream& stream);
   void onTimer();
@@ -60,6 +63,7 @@ class HttpSession final : public TcpSession, private EgressSubscriber::Listener 
   bool partialRequest_ = false;
   uv::Timer timer_;
 
+  security::SessionAccess access_;
   TrackFilter filter_;
   SteadyTime waitingSince_{};
   bool ts_ = false;  // HTTP-TS rather than HTTP-FLV

@@ -108,7 +108,7 @@ Result<StreamKey> RtmpSession::streamKeyFrom(const std::vector<Value>& args) {
 void RtmpSession::onPublish(const Message& message, double transaction, const std::vector<Value>& args) {
   (void)transaction;  // answered by onStatus, as clients expect
   if (phase_ != Phase::kConnected) {
-    protocolError("command", "publish while already publishing or playing");
+    protocolError("command", "publish while already publishing, playing or waiting to");
     return;
   }
   auto key = streamKeyFrom(args);
@@ -117,31 +117,13 @@ void RtmpSession::onPublish(const Message& message, double transaction, const st
     closeAfterFlush(CloseReason::kRefused, key.error().wrap("publish").message());
     return;
   }
-  auto publisher = std::make_unique<RtmpPublisher>(context_.clock, metrics().framesReceived,
-                                                   static_cast<RtmpPublisher::Listener&>(*this));
-  Stream& stream = context_.hub.acquire(key->key());
-  Status status = publisher->attachTo(stream);
-  if (status) {
-    status = context_.hub.published(stream, *key);  // forwarded upstream where the node has one
-  }
-  if (!status) {
-    sendStatus(message.streamId, "error", "NetStream.Publish.BadName", status.error().message());
-    closeAfterFlush(CloseReason::kRefused, status.error().wrap("publish").message());
-    return;
-  }
-  streamKey_ = *key;
-  publisher_ = std::move(publisher);
-  phase_ = Phase::kPublishing;
-  setRole("publisher");
-  spdlog::info("rtmp#{} {}: publishing {}", id(), connection().peer(), key->key());
-  sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
-  sendStatus(message.streamId, "status", "NetStream.Publish.Start", key->key() + " is now published");
-  armTimer();
+  authorize(security::AccessAction::kPublish, *key, message.streamId, "NetStream.Publish.Unauthorized",
+            [this, streamId = message.streamId, allowed = *key] { startPublishing(streamId, allowed); });
 }
 
 void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args) {
   if (phase_ != Phase::kConnected) {
-    protocolError("command", "play while already publishing or playing");
+    protocolError("command", "play while already publishing, playing or waiting to");
     return;
   }
   auto key = streamKeyFrom(args);
@@ -150,21 +132,68 @@ void RtmpSession::onPlay(const Message& message, const std::vector<Value>& args)
     closeAfterFlush(CloseReason::kRefused, key.error().wrap("play").message());
     return;
   }
-  if (Status demanded = context_.hub.demand(*key); !demanded) {
-    sendStatus(message.streamId, "error", "NetStream.Play.StreamNotFound", demanded.error().message());
-    closeAfterFlush(CloseReason::kRefused, demanded.error().wrap("play " + key->key()).message());
+  authorize(security::AccessAction::kPlay, *key, message.streamId, "NetStream.Play.Failed",
+            [this, streamId = message.streamId, allowed = *key] { startPlaying(streamId, allowed); });
+}
+
+void RtmpSession::authorize(security::AccessAction action, const StreamKey& key, uint32_t streamId,
+                            std::string refusedCode, std::function<void()> start) {
+  phase_ = Phase::kAuthorizing;
+  security::AccessRequest request{action, key, std::string(security::hostOfPeer(connection().peer())), "rtmp", id()};
+  access_.ask(request, [this, streamId, refusedCode = std::move(refusedCode), start = std::move(start),
+                        key = key.key()](const security::AccessDecision& decision) {
+    if (closing()) {
+      return;
+    }
+    if (!decision.allowed()) {
+      sendStatus(streamId, "error", refusedCode, decision.detail);
+      closeAfterFlush(CloseReason::kRefused, fmt::format("{}: {}", key, decision.detail));
+      return;
+    }
+    phase_ = Phase::kConnected;
+    start();
+  });
+}
+
+void RtmpSession::startPublishing(uint32_t streamId, const StreamKey& key) {
+  auto publisher = std::make_unique<RtmpPublisher>(context_.clock, metrics().framesReceived,
+                                                   static_cast<RtmpPublisher::Listener&>(*this));
+  Stream& stream = context_.hub.acquire(key.key());
+  Status status = publisher->attachTo(stream);
+  if (status) {
+    status = context_.hub.published(stream, key);  // forwarded upstream where the node has one
+  }
+  if (!status) {
+    sendStatus(streamId, "error", "NetStream.Publish.BadName", status.error().message());
+    closeAfterFlush(CloseReason::kRefused, status.error().wrap("publish").message());
     return;
   }
-  streamKey_ = *key;
+  streamKey_ = key;
+  publisher_ = std::move(publisher);
+  phase_ = Phase::kPublishing;
+  setRole("publisher");
+  spdlog::info("rtmp#{} {}: publishing {}", id(), connection().peer(), key.key());
+  sendControl(userControlMessage(UserControlEvent::kStreamBegin, streamId));
+  sendStatus(streamId, "status", "NetStream.Publish.Start", key.key() + " is now published");
+  armTimer();
+}
+
+void RtmpSession::startPlaying(uint32_t streamId, const StreamKey& key) {
+  if (Status demanded = context_.hub.demand(key); !demanded) {
+    sendStatus(streamId, "error", "NetStream.Play.StreamNotFound", demanded.error().message());
+    closeAfterFlush(CloseReason::kRefused, demanded.error().wrap("play " + key.key()).message());
+    return;
+  }
+  streamKey_ = key;
   phase_ = Phase::kPlaying;
   setRole("player");
   queue().startTiming(metrics().egressTimings(context_.viewers.playerBuffer));
-  spdlog::info("rtmp#{} {}: playing {}", id(), connection().peer(), key->key());
-  sendControl(userControlMessage(UserControlEvent::kStreamBegin, message.streamId));
-  sendStatus(message.streamId, "status", "NetStream.Play.Reset", "playing " + key->key());
-  sendStatus(message.streamId, "status", "NetStream.Play.Start", "playing " + key->key());
+  spdlog::info("rtmp#{} {}: playing {}", id(), connection().peer(), key.key());
+  sendControl(userControlMessage(UserControlEvent::kStreamBegin, streamId));
+  sendStatus(streamId, "status", "NetStream.Play.Reset", "playing " + key.key());
+  sendStatus(streamId, "status", "NetStream.Play.Start", "playing " + key.key());
   armTimer();
-  player_ = std::make_unique<EgressSubscriber>(context_.hub.acquire(key->key()), queue(), muxer_, TrackFilter{},
+  player_ = std::make_unique<EgressSubscriber>(context_.hub.acquire(key.key()), queue(), muxer_, TrackFilter{},
                                                static_cast<EgressSubscriber::Listener&>(*this));
   flush();
 }
@@ -173,7 +202,8 @@ void RtmpSession::stopRole() {
   publisher_.reset();
   player_.reset();
   setRole("none");
-  if (phase_ == Phase::kPublishing || phase_ == Phase::kPlaying) {
+  access_.ended();  // the end hook hears of an allowed role; a question still open is withdrawn
+  if (phase_ == Phase::kPublishing || phase_ == Phase::kPlaying || phase_ == Phase::kAuthorizing) {
     phase_ = Phase::kConnected;
     armTimer();
   }

@@ -6,6 +6,7 @@
 #include "relay/hub.h"
 #include "relay/session_metrics.h"
 #include "relay/uv/loop.h"
+#include "security/access_control.h"
 
 namespace rtsedge::rtmp {
 
@@ -18,6 +19,7 @@ struct RtmpContext {
   const ViewerSettings& viewers;
   SessionMetrics& metrics;
   ClientRegistry& clients;
+  security::AccessControl& access;
 };
 
 }  // namespace rtsedge::rtmp

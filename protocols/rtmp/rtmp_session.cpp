@@ -14,7 +14,8 @@ RtmpSession::RtmpSession(RtmpContext& context, std::unique_ptr<uv::TcpConnection
       context_(context),
       reader_(ChunkReaderLimits{context.settings.maxMessageSize, 64}),
       muxer_(context.settings.chunkSize),
-      timer_(context.loop, [this] { onTimer(); }) {}
+      timer_(context.loop, [this] { onTimer(); }),
+      access_(context.access) {}
 
 RtmpSession::~RtmpSession() {
   onClose();
@@ -51,7 +52,8 @@ void RtmpSession::armTimer() {
       break;
     case Phase::kPublishing: timer_.start(context_.settings.idleTimeout); break;
     case Phase::kPlaying: timer_.stop(); break;
-    case Phase::kConnecting: break;  // the handshake timer keeps running until publish or play
+    case Phase::kConnecting:
+    case Phase::kAuthorizing: break;  // the handshake timer keeps running until publish or play
   }
 }
 

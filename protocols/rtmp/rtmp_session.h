@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "relay/tcp_session.h"
 #include "relay/uv/tcp.h"
 #include "relay/uv/timer.h"
+#include "security/session_access.h"
 
 namespace rtsedge::rtmp {
 
@@ -34,7 +36,8 @@ class RtmpSession final : public TcpSession, private RtmpPublisher::Listener, pr
   void start() override;
 
  private:
-  enum class Phase { kHandshake, kConnecting, kConnected, kPublishing, kPlaying };
+  // kAuthorizing: a publish or play waits for access control (a hook's answer).
+  enum class Phase { kHandshake, kConnecting, kConnected, kAuthorizing, kPublishing, kPlaying };
 
   void onClose() override;
   void onTcpData(std::span<const uint8_t> data) override;
@@ -54,6 +57,11 @@ class RtmpSession final : public TcpSession, private RtmpPublisher::Listener, pr
   void onConnect(double transaction, const std::vector<amf0::Value>& args);
   void onPublish(const Message& message, double transaction, const std::vector<amf0::Value>& args);
   void onPlay(const Message& message, const std::vector<amf0::Value>& args);
+  // Access control first; then start() runs, or the refusal is sent with `refusedCode`.
+  void authorize(security::AccessAction action, const StreamKey& key, uint32_t streamId, std::string refusedCode,
+                 std::function<void()> start);
+  void startPublishing(uint32_t streamId, const StreamKey& key);
+  void startPlaying(uint32_t streamId, const StreamKey& key);
   void stopRole();
   Result<StreamKey> streamKeyFrom(const std::vector<amf0::Value>& args);
 
@@ -73,6 +81,7 @@ class RtmpSession final : public TcpSession, private RtmpPublisher::Listener, pr
   uv::Timer timer_;
 
   std::string app_;
+  security::SessionAccess access_;
   std::unique_ptr<RtmpPublisher> publisher_;
   std::unique_ptr<EgressSubscriber> player_;
 

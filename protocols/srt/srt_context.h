@@ -8,6 +8,7 @@
 #include "relay/hub.h"
 #include "relay/session_metrics.h"
 #include "relay/uv/loop.h"
+#include "security/access_control.h"
 
 namespace rtsedge::srt {
 
@@ -22,6 +23,7 @@ struct SrtContext {
   ClientRegistry& clients;
   SrtPoller& poller;
   SrtMetrics& srtMetrics;
+  security::AccessControl& access;
 };
 
 }  // namespace rtsedge::srt

@@ -135,6 +135,20 @@ int SrtServer::onHandshake(void* opaque, SRTSOCKET socket, int, const struct soc
     spdlog::warn("srt: {} refused at handshake (reject reason {}): {}", from, refused->reason, refused->message);
     return -1;
   }
+  // Signature and address rules answer here, with a reason the caller sees; a hook,
+  // which waits for a backend, is asked once the session exists.
+  const auto& id = std::get<SrtStreamId>(parsed);
+  security::AccessRequest request{
+      id.mode == SrtMode::kPublish ? security::AccessAction::kPublish : security::AccessAction::kPlay, id.key,
+      std::string(security::hostOfPeer(from)), "srt", 0};
+  security::AccessDecision decision = self->context_.access.checkRules(request);
+  if (!decision.allowed()) {
+    srt_setrejectreason(socket, decision.verdict == security::AccessVerdict::kUnauthorized ? SRT_REJX_UNAUTHORIZED
+                                                                                           : SRT_REJX_FORBIDDEN);
+    self->context_.srtMetrics.rejected.inc();
+    self->context_.access.refused(request, decision);
+    return -1;
+  }
   return 0;
 }
 

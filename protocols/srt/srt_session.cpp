@@ -24,6 +24,7 @@ SrtSession::SrtSession(SrtContext& context, SRTSOCKET socket, std::string peer, 
       since_(context.clock.now()),
       role_(context.metrics),
       timer_(context.loop, [this] { onTick(); }),
+      access_(context.access),
       queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
       sender_(queue_, context.settings.payloadSize) {}
 
@@ -49,6 +50,22 @@ ClientInfo SrtSession::clientInfo() const {
 }
 
 void SrtSession::start() {
+  security::AccessAction action =
+      request_.mode == SrtMode::kPublish ? security::AccessAction::kPublish : security::AccessAction::kPlay;
+  security::AccessRequest access{action, request_.key, std::string(security::hostOfPeer(peer_)), "srt", id_};
+  access_.ask(access, [this](const security::AccessDecision& decision) {
+    if (closed_) {
+      return;
+    }
+    if (!decision.allowed()) {
+      close(CloseReason::kRefused, decision.detail);  // the handshake's rule check passed; a hook said no
+      return;
+    }
+    begin();
+  });
+}
+
+void SrtSession::begin() {
   int events = request_.mode == SrtMode::kPublish ? SRT_EPOLL_IN | SRT_EPOLL_ERR : SRT_EPOLL_OUT | SRT_EPOLL_ERR;
   if (Status added = context_.poller.add(socket_, events, *this); !added) {
     close(CloseReason::kShutdown, added.error().message());
@@ -223,6 +240,7 @@ void SrtSession::close(CloseReason reason, std::string_view detail) {
     }
   }
   recordTransportStats();
+  access_.ended();
   context_.metrics.logClose(id_, peer_, request_.key.key(), !role_.none(), reason, detail);
   queue_.finishTiming();
   subscriber_.reset();

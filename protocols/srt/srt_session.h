@@ -19,6 +19,7 @@
 #include "relay/session.h"
 #include "relay/uv/loop.h"
 #include "relay/uv/timer.h"
+#include "security/session_access.h"
 
 namespace rtsedge::srt {
 
@@ -60,6 +61,9 @@ class SrtSession final : public uv::DeferredDeletable,
   void onEgressStreamEnded() override;
   void onPublisherReplaced() override;
 
+  // Registers with the poller and takes the role asked for; until then what the peer
+  // sends waits in SRT's receive buffer.
+  void begin();
   void startPublishing();
   void waitForStream();
   void startPlaying(Stream& stream);
@@ -82,6 +86,7 @@ class SrtSession final : public uv::DeferredDeletable,
   uv::Timer timer_;
   uint64_t bytesReceived_ = 0;
   SrtTransportStats transport_;
+  security::SessionAccess access_;
 
   // Publisher.
   std::unique_ptr<mpegts::TsPublisher> publisher_;

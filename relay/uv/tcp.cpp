@@ -6,6 +6,12 @@
 
 namespace rtsedge::uv {
 
+namespace {
+// With TLS the loop's read buffer is shared: ciphertext is read into the front, and
+// decrypted into the back, one record (at most 16 KB) at a time.
+constexpr size_t kTlsPlaintextArea = 16 * 1024;
+}  // namespace
+
 TcpConnection::TcpConnection(Loop& loop, Listener* listener)
     : loop_(loop),
       listener_(listener),
@@ -24,6 +30,10 @@ Status TcpConnection::startReading() {
   return Status::ok();
 }
 
+void TcpConnection::enableTls(std::shared_ptr<SSL_CTX> context) {
+  tls_ = std::make_unique<TlsState>(context.get());  // the SSL holds its own reference
+}
+
 void TcpConnection::stopReading() {
   if (!closed()) {
     uv_read_stop(stream());
@@ -33,6 +43,10 @@ void TcpConnection::stopReading() {
 void TcpConnection::write(std::vector<Bytes>& batch) {
   if (closed() || writing_ || batch.empty()) {
     batch.clear();
+    return;
+  }
+  if (tls_ != nullptr) {
+    writeTls(batch);
     return;
   }
   WriteState& state = *write_;
@@ -58,7 +72,12 @@ void TcpConnection::close() {
   if (closed()) {
     return;
   }
-  if (writing_) {
+  bool inFlight = writing_;
+  if (tls_ != nullptr) {
+    closeTls();
+    inFlight = tls_->sending;  // the listener's batch may be waiting for the handshake, not in flight
+  }
+  if (inFlight) {
     write_->owner = nullptr;
     write_.release();  // freed by onWrite, which libuv calls (cancelled) before the close callback
   }
@@ -79,6 +98,9 @@ void TcpConnection::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
     return;
   }
   auto span = self->loop_.readBuffer();
+  if (self->tls_ != nullptr) {
+    span = span.first(span.size() - kTlsPlaintextArea);
+  }
   *buf = uv_buf_init(reinterpret_cast<char*>(span.data()), static_cast<unsigned>(span.size()));
 }
 
@@ -89,6 +111,10 @@ void TcpConnection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   }
   if (nread < 0) {
     self->fail(nread == UV_EOF ? "peer closed" : uv_strerror(static_cast<int>(nread)));
+    return;
+  }
+  if (self->tls_ != nullptr) {
+    self->readTls({reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)});
     return;
   }
   if (self->listener_ != nullptr) {
@@ -103,6 +129,10 @@ void TcpConnection::onWrite(uv_write_t* request, int status) {
     delete state;
     return;
   }
+  if (self->tls_ != nullptr) {
+    self->onTlsWritten(status);
+    return;
+  }
   state->inFlight.clear();
   self->writing_ = false;
   if (status != 0) {
@@ -111,6 +141,130 @@ void TcpConnection::onWrite(uv_write_t* request, int status) {
   }
   if (self->listener_ != nullptr) {
     self->listener_->onTcpWriteDone();
+  }
+}
+
+void TcpConnection::readTls(std::span<const uint8_t> ciphertext) {
+  TlsState& tls = *tls_;
+  Status status = tls.stream.feed(ciphertext, loop_.readBuffer().last(kTlsPlaintextArea),
+                                  [this](std::span<const uint8_t> plaintext) {
+                                    if (listener_ != nullptr) {
+                                      listener_->onTcpData(plaintext);
+                                    }
+                                    return !closed();
+                                  });
+  if (closed()) {
+    return;
+  }
+  if (!status) {
+    fail("tls: " + status.error().message());  // the alert, if any, goes out as it closes
+    return;
+  }
+  if (tls.stream.peerClosed()) {
+    fail("peer closed");
+    return;
+  }
+  pumpTls();  // the handshake's answer, and the listener's batch if the handshake just completed
+}
+
+void TcpConnection::writeTls(std::vector<Bytes>& batch) {
+  write_->inFlight.swap(batch);
+  batch.clear();
+  writing_ = true;
+  tls_->plaintextWaiting = true;
+  tls_->encrypted = 0;
+  pumpTls();
+}
+
+// Encrypts the listener's batch once the handshake allows, and starts a write of what
+// the SSL has output unless one is in flight (then its completion comes back here).
+void TcpConnection::pumpTls() {
+  TlsState& tls = *tls_;
+  if (tls.plaintextWaiting && tls.stream.handshakeDone()) {
+    std::vector<Bytes>& batch = write_->inFlight;
+    if (tls.encrypted == 0) {
+      size_t total = 0;
+      for (const Bytes& bytes : batch) {
+        total += bytes.size();
+      }
+      tls.stream.reserve(total, batch.size());
+    }
+    for (; tls.encrypted < batch.size(); ++tls.encrypted) {
+      auto encrypted = tls.stream.encrypt(batch[tls.encrypted].span());
+      if (!encrypted) {
+        fail("tls: " + encrypted.error().message());
+        return;
+      }
+      if (!*encrypted) {
+        break;  // not done after all (a renegotiation is refused, so this is not expected)
+      }
+    }
+    if (tls.encrypted == batch.size()) {
+      batch.clear();
+      tls.plaintextWaiting = false;
+      tls.listenerQueued = true;
+    }
+  }
+  if (!tls.sending && tls.stream.hasOutput()) {
+    sendTls();
+  }
+}
+
+void TcpConnection::sendTls() {
+  TlsState& tls = *tls_;
+  WriteState& state = *write_;
+  state.ciphertext = tls.stream.takeOutput();
+  state.buffers.assign(1, uv_buf_init(reinterpret_cast<char*>(state.ciphertext.data()),
+                                      static_cast<unsigned>(state.ciphertext.size())));
+  bytesWritten_ += state.ciphertext.size();
+  tls.listenerSending = tls.listenerQueued;
+  tls.listenerQueued = false;
+  int rc = uv_write(&state.request, stream(), state.buffers.data(), 1, &TcpConnection::onWrite);
+  if (rc != 0) {
+    state.ciphertext = {};
+    fail(std::string("write: ") + uv_strerror(rc));
+    return;
+  }
+  tls.sending = true;
+}
+
+void TcpConnection::onTlsWritten(int status) {
+  TlsState& tls = *tls_;
+  write_->ciphertext = {};  // an idle connection keeps no buffer
+  tls.sending = false;
+  if (status != 0) {
+    fail(std::string("write: ") + uv_strerror(status));
+    return;
+  }
+  bool listenerDone = tls.listenerSending;
+  tls.listenerSending = false;
+  pumpTls();  // what the SSL output meanwhile (handshake records, the listener's next batch)
+  if (closed() || !listenerDone) {
+    return;
+  }
+  writing_ = false;
+  if (listener_ != nullptr) {
+    listener_->onTcpWriteDone();
+  }
+}
+
+// Best effort and never waiting: close_notify (and whatever is still queued, an alert
+// say) goes out only if no write is in flight and the socket takes it at once.
+void TcpConnection::closeTls() {
+  TlsState& tls = *tls_;
+  if (tls.sending) {
+    return;
+  }
+  tls.stream.shutdown();
+  if (tls.stream.hasOutput()) {
+    auto output = tls.stream.output();
+    uv_buf_t buffer =
+        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(output.data())), static_cast<unsigned>(output.size()));
+    int written = uv_try_write(stream(), &buffer, 1);
+    if (written > 0) {
+      bytesWritten_ += static_cast<uint64_t>(written);
+    }
+    tls.stream.takeOutput();
   }
 }
 

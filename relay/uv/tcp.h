@@ -10,12 +10,19 @@
 #include "relay/status.h"
 #include "relay/uv/handle.h"
 #include "relay/uv/loop.h"
+#include "relay/uv/tls_stream.h"
 
 namespace rtsedge::uv {
 
 // One accepted TCP connection. At most one write is in flight: the owner batches
 // what it has (writev over shared Bytes) and hands the next batch when told the
 // previous one is done, so the per-connection state is allocated once.
+//
+// With enableTls() the connection is the server side of TLS and the listener still
+// sees plaintext both ways: what arrives is decrypted (the handshake is driven on the
+// way) and each batch goes out encrypted in one write. Records the TLS layer sends on
+// its own (handshake, alerts) take turns with the listener's writes; writing() and
+// onTcpWriteDone() concern the listener's writes only.
 class TcpConnection {
  public:
   class Listener {
@@ -34,15 +41,20 @@ class TcpConnection {
 
   uv_stream_t* stream() const { return reinterpret_cast<uv_stream_t*>(tcp_->get()); }
   void setListener(Listener* listener) { listener_ = listener; }
+  // Makes this accepted connection the server side of TLS with `context`. Before startReading().
+  void enableTls(std::shared_ptr<SSL_CTX> context);
+  bool tls() const { return tls_ != nullptr; }
   Status startReading();
   void stopReading();
   bool writing() const { return writing_; }
   // Writes the whole batch with one writev and keeps its references until written.
   // Leaves `batch` empty (its capacity is reused). Precondition: !writing().
   void write(std::vector<Bytes>& batch);
+  // With TLS, sends close_notify if the socket takes it at once (never waits).
   void close();
   bool closed() const { return tcp_->closed(); }
   const std::string& peer() const { return peer_; }
+  // Bytes handed to the socket (with TLS: ciphertext).
   uint64_t bytesWritten() const { return bytesWritten_; }
 
  private:
@@ -53,8 +65,18 @@ class TcpConnection {
   struct WriteState {
     uv_write_t request{};
     TcpConnection* owner = nullptr;
-    std::vector<Bytes> inFlight;
+    std::vector<Bytes> inFlight;  // with TLS: the listener's batch until it is encrypted
     std::vector<uv_buf_t> buffers;
+    std::vector<uint8_t> ciphertext;  // with TLS: what the write in flight sends
+  };
+  struct TlsState {
+    explicit TlsState(SSL_CTX* context) : stream(context) {}
+    TlsStream stream;
+    size_t encrypted = 0;           // of write_->inFlight, while the handshake holds the batch back
+    bool plaintextWaiting = false;  // the listener's batch is (partly) not encrypted yet
+    bool listenerQueued = false;    // its ciphertext is in stream.output(), not sent yet
+    bool listenerSending = false;   // its ciphertext is in the write in flight
+    bool sending = false;           // a write of ciphertext is in flight
   };
 
   static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -62,6 +84,12 @@ class TcpConnection {
   static void onWrite(uv_write_t* request, int status);
   void fail(std::string_view reason);
   void resolvePeer();
+  void readTls(std::span<const uint8_t> ciphertext);
+  void writeTls(std::vector<Bytes>& batch);
+  void pumpTls();
+  void sendTls();
+  void onTlsWritten(int status);
+  void closeTls();
 
   Loop& loop_;
   Listener* listener_;
@@ -70,6 +98,7 @@ class TcpConnection {
   bool writing_ = false;
   uint64_t bytesWritten_ = 0;
   std::string peer_;
+  std::unique_ptr<TlsState> tls_;  // null: plain TCP
 };
 
 // An outgoing connection in progress (a pull or push to an upstream). `done` runs

@@ -88,8 +88,9 @@ TEST_CASE("the first demand of an absent stream starts one pull that later deman
 
 TEST_CASE("a pull asks upstream with this node's trail, and the viewer's query when passed on") {
   Node node;
+  node.settings.passQuery = true;
   REQUIRE(node.manager.onDemand({"live", "cam1", "token=abc"}));
-  REQUIRE(node.manager.onDemand({"live", "cam2", "rtsedge_hops=1&rtsedge_via=mid0&token=abc"}));
+  REQUIRE(node.manager.onDemand({"live", "cam2", "rtsedge_hops=1&rtsedge_via=mid0&token=abc&rtsedge_sign=f00"}));
   node.settings.passQuery = false;
   REQUIRE(node.manager.onDemand({"live", "cam3", "token=abc"}));
   REQUIRE(node.fake.attempts.size() == 3);
@@ -203,6 +204,7 @@ TEST_CASE("requests that passed this node already or too many nodes are refused"
 
 TEST_CASE("a stream published here is pushed upstream once, for as long as its publisher stays") {
   Node node;
+  node.settings.passQuery = true;
   Stream& stream = node.hub.acquire("live/cam1");
   REQUIRE(stream.attachSource(node.publisher));
   StreamKey key{"live", "cam1", "token=t"};

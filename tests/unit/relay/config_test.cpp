@@ -73,6 +73,23 @@ void checkDefaults(const Config& config) {
   CHECK(config.tier.maxHops == defaults.tier.maxHops);
   CHECK(config.tier.passQuery == defaults.tier.passQuery);
   CHECK(config.tier.forwardPublish == defaults.tier.forwardPublish);
+  CHECK(config.rtmp.tlsListen == std::nullopt);
+  CHECK(config.http.tlsListen == std::nullopt);
+  CHECK(config.security.apps.empty());
+  CHECK(config.security.clockSkew == defaults.security.clockSkew);
+  CHECK(config.security.tierSecret.empty());
+  CHECK(config.security.hooks.onPublish.empty());
+  CHECK(config.security.hooks.onUnpublish.empty());
+  CHECK(config.security.hooks.onPlay.empty());
+  CHECK(config.security.hooks.onStop.empty());
+  CHECK(config.security.hooks.timeout == defaults.security.hooks.timeout);
+  CHECK(config.security.hooks.failOpen == defaults.security.hooks.failOpen);
+  CHECK(config.security.hooks.cache == defaults.security.hooks.cache);
+  CHECK(config.tls.certificate.empty());
+  CHECK(config.tls.key.empty());
+  CHECK(config.api.listen == std::nullopt);
+  CHECK(config.api.token.empty());
+  CHECK(config.api.publicReads == defaults.api.publicReads);
   CHECK(config.metrics.perStream == defaults.metrics.perStream);
   CHECK(config.metrics.maxStreams == defaults.metrics.maxStreams);
 }
@@ -135,6 +152,21 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
                           "queue_hard_limit:",
                           "player_buffer:",
                           "per_stream:",
+                          "tls_listen:",
+                          "apps:",
+                          "clock_skew:",
+                          "tier_secret:",
+                          "on_publish:",
+                          "on_unpublish:",
+                          "on_play:",
+                          "on_stop:",
+                          "timeout:",
+                          "fail_open:",
+                          "cache:",
+                          "certificate:",
+                          "key:",
+                          "token:",
+                          "public_reads:",
                           "max_streams:"}) {
     CAPTURE(key);
     CHECK(embeddedDefaultConfig().find(key) != std::string_view::npos);
@@ -215,10 +247,10 @@ TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
 TEST_CASE("unknown keys are refused at every level, listing the known ones in documented order") {
   CHECK(errorOf("rmtp: {}\n") ==
         "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, srt, streams, viewers, upstreams, tier, "
-        "metrics)");
+        "security, tls, api, metrics)");
   CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
         "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
-        "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
+        "handshake_timeout, idle_timeout, window_ack_size, max_connections, tls_listen)");
   CHECK(errorOf("streams:\n  gop_cache:\n    enabled: true\n    max_frames: 5\n") ==
         "x.yaml:4:5: streams.gop_cache.max_frames: unknown key (expected one of: enabled, max_duration, max_bytes)");
   CHECK(errorOf("log:\n  level: info\n  colour: red\n") ==
@@ -387,13 +419,99 @@ TEST_CASE("files: read whole, or an error naming the file") {
   CHECK(loadConfigFile(path).error().message() ==
         path +
             ":3:3: rtmp.bogus: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
-            "handshake_timeout, idle_timeout, window_ack_size, max_connections)");
+            "handshake_timeout, idle_timeout, window_ack_size, max_connections, tls_listen)");
   {
     std::ofstream file(path);
     file << std::string(2 << 20, '#');
   }
   CHECK(loadConfigFile(path).error().message() == path + ": cannot read: larger than 1MiB");
   std::remove(path.c_str());
+}
+
+TEST_CASE("security: apps, signed rules, address lists, hooks, tls and api") {
+  auto config = parseConfig(R"(
+rtmp: {tls_listen: 127.0.0.1:1936}
+http: {tls_listen: "[::1]:8443"}
+security:
+  apps:
+    - app: live
+      secrets: [0123456789abcdef-new, 0123456789abcdef-old]
+      publish: {signed: true, allow: [10.0.0.0/8, 192.0.2.7], deny: [10.9.0.0/16]}
+      play: {signed: true}
+    - app: "*"
+      play:
+        deny: ["2001:db8::/32"]
+  clock_skew: 5s
+  tier_secret: tier-secret-0123456789
+  hooks:
+    on_publish: http://127.0.0.1:9000/publish
+    on_stop: http://localhost:9000/stop
+    timeout: 500ms
+    fail_open: true
+    cache: 10s
+tls: {certificate: /etc/rtsedge/cert.pem, key: /etc/rtsedge/key.pem}
+api: {listen: 127.0.0.1:9090, token: 0123456789abcdef0123, public_reads: true}
+)",
+                            "s.yaml");
+  REQUIRE_MESSAGE(config, (config ? "" : config.error().message()));
+  CHECK(config->rtmp.tlsListen->port == 1936);
+  CHECK(config->http.tlsListen->host == "::1");
+  REQUIRE(config->security.apps.size() == 2);
+  const AppSecurity& live = config->security.apps[0];
+  CHECK(live.secrets == std::vector<std::string>{"0123456789abcdef-new", "0123456789abcdef-old"});
+  CHECK(live.publish.requireSignature);
+  REQUIRE(live.publish.allow.size() == 2);
+  CHECK(live.publish.allow[1].contains("192.0.2.7"));
+  CHECK(live.publish.deny[0].contains("10.9.1.1"));
+  CHECK(live.play.requireSignature);
+  CHECK(live.play.allow.empty());
+  CHECK(config->security.apps[1].play.deny[0].contains("2001:db8::1"));
+  CHECK(config->security.clockSkew == Millis(5000));
+  CHECK(config->security.tierSecret == "tier-secret-0123456789");
+  CHECK(config->security.hooks.onPublish == "http://127.0.0.1:9000/publish");
+  CHECK(config->security.hooks.onPlay.empty());
+  CHECK(config->security.hooks.onStop == "http://localhost:9000/stop");
+  CHECK(config->security.hooks.timeout == Millis(500));
+  CHECK(config->security.hooks.failOpen);
+  CHECK(config->security.hooks.cache == Millis(10000));
+  CHECK(config->tls.key == "/etc/rtsedge/key.pem");
+  CHECK(config->api.listen->port == 9090);
+  CHECK(config->api.token == "0123456789abcdef0123");
+  CHECK(config->api.publicReads);
+  CHECK(findAppSecurity(config->security, "live") == &config->security.apps[0]);
+  CHECK(findAppSecurity(config->security, "other") == &config->security.apps[1]);
+  auto onlyLive = parseConfig("security: {apps: [{app: live}]}", "x.yaml");
+  REQUIRE(onlyLive);
+  CHECK(findAppSecurity(onlyLive->security, "other") == nullptr);
+}
+
+TEST_CASE("security: what is refused, with its position") {
+  CHECK(errorOf("security:\n  apps:\n    - app: live\n      play: {signed: true}\n") ==
+        "x.yaml:4:13: security.apps[0].secrets: signed URLs need at least one secret");
+  CHECK(errorOf("security:\n  apps:\n    - secrets: [0123456789abcdef]\n") ==
+        "x.yaml:3:7: security.apps[0].app: missing: which app (or \"*\") these rules are for");
+  CHECK(errorOf("security:\n  apps: [{app: live}, {app: live}]\n") ==
+        "x.yaml:2:29: security.apps[1].app: rules for \"live\" are given twice");
+  CHECK(errorOf("security:\n  apps: [{app: \"li ve\"}]\n") ==
+        "x.yaml:2:16: security.apps[0].app: \"li ve\" is not an app name (letters, digits, . _ - ~ and /) or \"*\"");
+  CHECK(errorOf("security:\n  apps: [{app: live, secrets: [short]}]\n") ==
+        "x.yaml:2:32: security.apps[0].secrets[0].secret: a secret needs at least 16 characters (e.g. `openssl rand "
+        "-hex 32`)");
+  CHECK(errorOf("security:\n  apps: [{app: live, secrets: [\"\"]}]\n") ==
+        "x.yaml:2:32: security.apps[0].secrets[0].secret: a secret needs at least 16 characters (e.g. `openssl rand "
+        "-hex 32`)");
+  CHECK(errorOf("security:\n  apps: [{app: live, play: {allow: [10.0.0.1/8]}}]\n").find(
+            "x.yaml:2:37: security.apps[0].play.allow[0].cidr: 10.0.0.1/8 has host bits set") == 0);
+  CHECK(errorOf("security:\n  apps: [{app: live, play: {deny: [~]}}]\n") ==
+        "x.yaml:2:36: security.apps[0].play.deny[0].cidr: an empty item");
+  CHECK(errorOf("security:\n  hooks: {on_play: https://backend/x}\n").find("x.yaml:2:20: security.hooks.on_play: ") ==
+        0);
+  CHECK(errorOf("security:\n  tier_secret: abc\n").find("x.yaml:2:16: security.tier_secret: a secret needs") == 0);
+  CHECK(errorOf("tls: {certificate: /c.pem}\n") == "x.yaml:1:20: tls.key: missing: a certificate and its key go together");
+  CHECK(errorOf("http: {tls_listen: 0.0.0.0:8443}\n") ==
+        "x.yaml:1:7: tls: rtmp.tls_listen and http.tls_listen need tls.certificate and tls.key");
+  CHECK(errorOf("api: {token: short}\n").find("x.yaml:1:14: api.token: a token needs at least 16") == 0);
+  CHECK(errorOf("api: {token: \"0123456789abcdef 0123\"}\n").find("api.token: a token needs") != std::string::npos);
 }
 
 }  // namespace

@@ -612,8 +612,11 @@ TEST_CASE("after close() from a callback nothing more is reported") {
 // rtsedge's own RTMP server, in process.
 struct Origin {
   explicit Origin(uv::Loop& uvLoop)
-      : loop(uvLoop), hub(streamSettings, clock), metrics(registry, "rtmp"), context{loop,    hub,     clock,  settings,
-                                                                                     viewers, metrics, clients} {
+      : loop(uvLoop),
+        hub(streamSettings, clock),
+        metrics(registry, "rtmp"),
+        access(loop, clock, securitySettings, "origin", registry),
+        context{loop, hub, clock, settings, viewers, metrics, clients, access} {
     settings.listen = {"127.0.0.1", 0};
     auto started = TcpServer::start(loop, settings.listen, 100, metrics,
                                     [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
@@ -634,6 +637,8 @@ struct Origin {
   Hub hub;
   ClientRegistry clients;
   SessionMetrics metrics;
+  SecuritySettings securitySettings;
+  security::AccessControl access;
   RtmpSettings settings;
   ViewerSettings viewers;
   RtmpContext context;
