@@ -32,10 +32,11 @@ class Exchange final : public uv::DeferredDeletable, private uv::TcpConnection::
   Exchange(uv::Loop& loop, const HttpUrl& url, const std::string& contentType, const std::string& body,
            HttpPost::Done done)
       : loop_(loop),
-        context_(fmt::format("hook http://{}{}", formatListenAddress(url.address), url.path)),
-        request_(fmt::format("POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n"
-                             "Connection: close\r\nUser-Agent: rtsedge\r\n\r\n{}",
-                             url.path, formatListenAddress(url.address), contentType, body.size(), body)),
+        context_(fmt::format("http://{}{}", formatListenAddress(url.address), url.path)),
+        request_(
+            Bytes::copyOf(fmt::format("POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n"
+                                      "Connection: close\r\nUser-Agent: rtsedge\r\n\r\n{}",
+                                      url.path, formatListenAddress(url.address), contentType, body.size(), body))),
         timer_(loop, [this] { onTimer(); }),
         done_(std::move(done)) {
     http_parser_init(&parser_, HTTP_RESPONSE);
@@ -88,7 +89,7 @@ class Exchange final : public uv::DeferredDeletable, private uv::TcpConnection::
       finish(reading.error());
       return;
     }
-    std::vector<Bytes> batch{Bytes::copyOf(std::string_view(request_))};
+    std::vector<Bytes> batch{request_};
     connection_->write(batch);  // a failure comes back through onTcpClosed
   }
 
@@ -145,8 +146,7 @@ class Exchange final : public uv::DeferredDeletable, private uv::TcpConnection::
       if (!headersComplete_) {
         length = std::min(length, kMaxHeaderBytes - headerBytes_);
       }
-      size_t parsed =
-          http_parser_execute(&parser_, &settings_, reinterpret_cast<const char*>(data.data()), length);
+      size_t parsed = http_parser_execute(&parser_, &settings_, reinterpret_cast<const char*>(data.data()), length);
       if (complete_) {
         return std::nullopt;  // anything after the response is ignored
       }
@@ -223,8 +223,8 @@ class Exchange final : public uv::DeferredDeletable, private uv::TcpConnection::
   }
 
   uv::Loop& loop_;
-  std::string context_;  // "hook http://127.0.0.1:9000/hooks/publish", for errors
-  std::string request_;
+  std::string context_;  // "http://127.0.0.1:9000/hooks/publish", for errors
+  Bytes request_;
   uv::Timer timer_;
   HttpPost::Done done_;
   Millis timeout_{0};
@@ -294,8 +294,8 @@ Result<HttpUrl> parseHttpUrl(std::string_view text) {
   return url;
 }
 
-std::unique_ptr<HttpPost> HttpPost::start(uv::Loop& loop, const HttpUrl& url, std::string contentType,
-                                          std::string body, Millis timeout, Done done) {
+std::unique_ptr<HttpPost> HttpPost::start(uv::Loop& loop, const HttpUrl& url, std::string contentType, std::string body,
+                                          Millis timeout, Done done) {
   auto exchange = std::make_unique<Exchange>(loop, url, contentType, body, std::move(done));
   exchange->begin(url, timeout);
   return std::make_unique<HttpPostImpl>(loop, std::move(exchange));

@@ -33,18 +33,26 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, const 
 }  // namespace
 
 std::string takeOpenSslError(std::string_view fallback) {
-  // The earliest entry is the cause ("No such file or directory", "key values mismatch");
-  // later ones are the layers it went up through.
+  // The earliest entry is the cause ("No such file or directory", "key values mismatch"),
+  // with its detail ("calling fopen(...)"); the later ones are the layers it went up through.
   std::string message;
-  while (unsigned long code = ERR_get_error()) {
-    if (message.empty()) {
-      if (const char* reason = ERR_reason_error_string(code)) {
-        message = reason;
-      } else {
-        char text[256];
-        ERR_error_string_n(code, text, sizeof(text));
-        message = text;
-      }
+  const char* data = nullptr;
+  int flags = 0;
+  while (unsigned long code = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
+    if (!message.empty()) {
+      continue;
+    }
+    if (ERR_SYSTEM_ERROR(code)) {
+      message = std::strerror(ERR_GET_REASON(code));
+    } else if (const char* reason = ERR_reason_error_string(code)) {
+      message = reason;
+    } else {
+      char text[256];
+      ERR_error_string_n(code, text, sizeof(text));
+      message = text;
+    }
+    if ((flags & ERR_TXT_STRING) != 0 && data != nullptr && *data != '\0') {
+      message += std::string(" (") + data + ")";
     }
   }
   return message.empty() ? std::string(fallback) : message;

@@ -11,116 +11,15 @@
 
 #include "relay/uv/tcp.h"
 #include "relay/uv/timer.h"
+#include "tests/unit/fixtures/http_test_server.h"
+#include "tests/unit/fixtures/run_loop.h"
 
 namespace rtsedge::security {
 namespace {
 
-// Runs the loop until `done` holds, for at most `timeout`.
-bool runUntil(uv::Loop& loop, const std::function<bool()>& done, Millis timeout = Millis(5000)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  uv::Timer tick(loop, [] {});  // wakes the loop so the deadline is checked
-  tick.start(Millis(10), Millis(10));
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    uv_run(loop.raw(), UV_RUN_ONCE);
-  }
-  tick.close();
-  return done();
-}
-
-// Runs the loop for `duration` whatever happens.
-void runFor(uv::Loop& loop, Millis duration) {
-  auto deadline = std::chrono::steady_clock::now() + duration;
-  runUntil(loop, [&] { return std::chrono::steady_clock::now() >= deadline; }, duration + Millis(1000));
-}
-
-// A scripted HTTP server on a free port of 127.0.0.1: it reads one request, then writes
-// the response pieces one write at a time (`gap` apart if set), then closes or not.
-class TestServer final : private uv::TcpListener::Listener, private uv::TcpConnection::Listener {
- public:
-  explicit TestServer(uv::Loop& loop) : gapTimer_(loop, [this] { writeNext(); }) {
-    auto listener = uv::TcpListener::listen(loop, "127.0.0.1", 0, *this);
-    REQUIRE(listener);
-    listener_ = std::move(*listener);
-  }
-
-  uint16_t port() const { return listener_->port(); }
-
-  std::vector<std::string> pieces;  // empty: never answers
-  bool closeAfter = true;
-  bool closeOnRequest = false;  // closes as soon as the request is in, without a word
-  bool reading = true;          // false: the client's writes back up
-  Millis gap{0};
-  std::function<void()> onRequest;  // the whole request has arrived
-
-  std::string request;
-  bool requestComplete = false;
-  int accepted = 0;
-
- private:
-  void onTcpAccepted(std::unique_ptr<uv::TcpConnection> connection) override {
-    ++accepted;
-    connection_ = std::move(connection);
-    connection_->setListener(this);
-    if (reading) {
-      REQUIRE(connection_->startReading());
-    }
-  }
-
-  void onTcpData(std::span<const uint8_t> data) override {
-    request.append(reinterpret_cast<const char*>(data.data()), data.size());
-    if (requestComplete) {
-      return;
-    }
-    size_t end = request.find("\r\n\r\n");
-    if (end == std::string::npos) {
-      return;
-    }
-    size_t length = 0;
-    size_t header = request.find("Content-Length: ");
-    if (header != std::string::npos && header < end) {
-      length = std::stoul(request.substr(header + 16));
-    }
-    if (request.size() < end + 4 + length) {
-      return;
-    }
-    requestComplete = true;
-    if (onRequest) {
-      onRequest();
-    }
-    if (closeOnRequest) {
-      connection_->close();
-    } else if (!pieces.empty()) {
-      writeNext();
-    }
-  }
-
-  void onTcpWriteDone() override {
-    if (gap.count() > 0) {
-      gapTimer_.start(gap);
-    } else {
-      writeNext();
-    }
-  }
-
-  void onTcpClosed(std::string_view) override {}
-
-  void writeNext() {
-    if (connection_ == nullptr || connection_->closed() || connection_->writing()) {
-      return;
-    }
-    if (next_ < pieces.size()) {
-      std::vector<Bytes> batch{Bytes::copyOf(std::string_view(pieces[next_++]))};
-      connection_->write(batch);
-    } else if (closeAfter) {
-      connection_->close();
-    }
-  }
-
-  uv::Timer gapTimer_;
-  std::unique_ptr<uv::TcpListener> listener_;
-  std::unique_ptr<uv::TcpConnection> connection_;
-  size_t next_ = 0;
-};
+using fixtures::runFor;
+using fixtures::runUntil;
+using fixtures::TestServer;
 
 HttpUrl urlFor(uint16_t port, std::string path = "/hooks/publish") {
   return HttpUrl{ListenAddress{"127.0.0.1", port}, std::move(path)};
@@ -204,8 +103,8 @@ TEST_SUITE("http_client") {
     for (std::string_view text :
          {"https://127.0.0.1/x", "127.0.0.1:9000/x", "ftp://127.0.0.1/", "http://example.com/hook",
           "http://127.0.0.1:0/x", "http:///x", "http://", "http://:9000/x", "http://127.0.0.1/x#frag",
-          "http://127.0.0.1:99999/", "http://user@127.0.0.1/", "http://127.0.0.1/a b", "http://::1/",
-          "http://[::1/", "http://127.0.0.1:abc/", "HTTP://127.0.0.1/"}) {
+          "http://127.0.0.1:99999/", "http://user@127.0.0.1/", "http://127.0.0.1/a b", "http://::1/", "http://[::1/",
+          "http://127.0.0.1:abc/", "HTTP://127.0.0.1/"}) {
       CAPTURE(text);
       auto url = parseHttpUrl(text);
       REQUIRE_FALSE(url);
@@ -262,7 +161,8 @@ TEST_SUITE("http_client") {
   TEST_CASE("a response arriving byte by byte") {
     uv::Loop loop;
     TestServer server(loop);
-    server.pieces = bytesOf("HTTP/1.1 201\r\nX-A: b\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n1\r\nd\r\n0\r\n\r\n");
+    server.pieces =
+        bytesOf("HTTP/1.1 201\r\nX-A: b\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n1\r\nd\r\n0\r\n\r\n");
     server.gap = Millis(1);
     Outcome outcome;
     auto post = HttpPost::start(loop, urlFor(server.port()), "application/json", "{}", Millis(4000), outcome.done());
@@ -318,12 +218,13 @@ TEST_SUITE("http_client") {
     server.pieces = {"HELLO\r\n"};
     server.closeAfter = false;
     Outcome outcome;
-    auto post = HttpPost::start(loop, urlFor(server.port(), "/x"), "application/json", "{}", Millis(2000),
-                                outcome.done());
+    auto post =
+        HttpPost::start(loop, urlFor(server.port(), "/x"), "application/json", "{}", Millis(2000), outcome.done());
     REQUIRE(runUntil(loop, [&] { return outcome.calls > 0; }));
     std::string error = outcome.error();
-    CHECK(error.starts_with("hook http://127.0.0.1:" + std::to_string(server.port()) + "/x: malformed response: "));
-    CHECK(error.size() > std::string_view("hook http://127.0.0.1:1/x: malformed response: ").size());
+    CHECK(error.starts_with("http://127.0.0.1:" + std::to_string(server.port()) + "/x: malformed response: "));
+    INFO(error);
+    CHECK(contains(error, ": malformed response: invalid"));  // http_errno_description(): "invalid HTTP version"
   }
 
   TEST_CASE("the server closes without answering, or in the middle of the body") {
@@ -352,8 +253,8 @@ TEST_SUITE("http_client") {
     REQUIRE(runUntil(loop, [&] { return outcome.calls > 0; }));
     auto elapsed = std::chrono::steady_clock::now() - started;
     CHECK(server.requestComplete);
-    CHECK(outcome.error() == "hook http://127.0.0.1:" + std::to_string(server.port()) +
-                                 "/hooks/publish: timed out after 200ms");
+    CHECK(outcome.error() ==
+          "http://127.0.0.1:" + std::to_string(server.port()) + "/hooks/publish: timed out after 200ms");
     CHECK(elapsed >= Millis(190));
     runFor(loop, Millis(50));
     CHECK(outcome.calls == 1);
@@ -370,7 +271,7 @@ TEST_SUITE("http_client") {
     auto post = HttpPost::start(loop, urlFor(port), "application/json", "{}", Millis(2000), outcome.done());
     REQUIRE(runUntil(loop, [&] { return outcome.calls > 0; }));
     std::string error = outcome.error();
-    CHECK(error.starts_with("hook http://127.0.0.1:" + std::to_string(port) + "/hooks/publish: connect: "));
+    CHECK(error.starts_with("http://127.0.0.1:" + std::to_string(port) + "/hooks/publish: connect: "));
     CHECK(contains(error, "refused"));
   }
 
@@ -382,7 +283,7 @@ TEST_SUITE("http_client") {
     REQUIRE(post != nullptr);
     CHECK(outcome.calls == 0);
     REQUIRE(runUntil(loop, [&] { return outcome.calls > 0; }));
-    CHECK(outcome.error().starts_with("hook http://not-an-address:80/: "));
+    CHECK(outcome.error().starts_with("http://not-an-address:80/: "));
   }
 
   TEST_CASE("destroyed before the response: done never runs") {

@@ -13,23 +13,14 @@
 #include "protocols/rtmp/rtmp_session.h"
 #include "relay/tcp_server.h"
 #include "tests/unit/fixtures/media_frames.h"
+#include "tests/unit/fixtures/run_loop.h"
 
 namespace rtsedge::rtmp {
 namespace {
 
 using amf0::Value;
 
-// Runs the loop until `done` holds, for at most `timeout`.
-bool runUntil(uv::Loop& loop, const std::function<bool()>& done, Millis timeout = Millis(5000)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  uv::Timer tick(loop, [] {});  // wakes the loop so the deadline is checked
-  tick.start(Millis(10), Millis(10));
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    uv_run(loop.raw(), UV_RUN_ONCE);
-  }
-  tick.close();
-  return done();
-}
+using fixtures::runUntil;
 
 std::string stringOf(const Value* value) {
   return value != nullptr && value->asString() ? std::string(*value->asString()) : std::string();
