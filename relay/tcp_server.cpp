@@ -19,8 +19,7 @@ TcpServer::TcpServer(uv::Loop& loop, size_t maxConnections, SessionMetrics& metr
 Result<std::unique_ptr<TcpServer>> TcpServer::start(uv::Loop& loop, const ListenAddress& address, size_t maxConnections,
                                                     SessionMetrics& metrics, Factory factory,
                                                     std::shared_ptr<tls::TlsContext> tls) {
-  std::unique_ptr<TcpServer> server(
-      new TcpServer(loop, maxConnections, metrics, std::move(factory), std::move(tls)));
+  std::unique_ptr<TcpServer> server(new TcpServer(loop, maxConnections, metrics, std::move(factory), std::move(tls)));
   auto listener =
       uv::TcpListener::listen(loop, address.host, address.port, static_cast<uv::TcpListener::Listener&>(*server));
   if (!listener) {

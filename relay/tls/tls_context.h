@@ -1,13 +1,13 @@
 #pragma once
 
+#include <openssl/types.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "relay/status.h"
-
-#include <openssl/types.h>
 
 namespace rtsedge::tls {
 

@@ -214,8 +214,8 @@ void TcpConnection::sendTls() {
   TlsState& tls = *tls_;
   WriteState& state = *write_;
   state.ciphertext = tls.stream.takeOutput();
-  state.buffers.assign(1, uv_buf_init(reinterpret_cast<char*>(state.ciphertext.data()),
-                                      static_cast<unsigned>(state.ciphertext.size())));
+  state.buffers.assign(
+      1, uv_buf_init(reinterpret_cast<char*>(state.ciphertext.data()), static_cast<unsigned>(state.ciphertext.size())));
   bytesWritten_ += state.ciphertext.size();
   tls.listenerSending = tls.listenerQueued;
   tls.listenerQueued = false;
@@ -258,8 +258,8 @@ void TcpConnection::closeTls() {
   tls.stream.shutdown();
   if (tls.stream.hasOutput()) {
     auto output = tls.stream.output();
-    uv_buf_t buffer =
-        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(output.data())), static_cast<unsigned>(output.size()));
+    uv_buf_t buffer = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(output.data())),
+                                  static_cast<unsigned>(output.size()));
     int written = uv_try_write(stream(), &buffer, 1);
     if (written > 0) {
       bytesWritten_ += static_cast<uint64_t>(written);

@@ -70,11 +70,8 @@ Status TlsStream::readAll(std::span<uint8_t> scratch, const Deliver& deliver) {
           return Status::ok();
         }
         continue;
-      case SSL_ERROR_ZERO_RETURN:
-        peerClosed_ = true;
-        return Status::ok();
-      default:
-        return failure("connection failed");
+      case SSL_ERROR_ZERO_RETURN: peerClosed_ = true; return Status::ok();
+      default: return failure("connection failed");
     }
   }
 }
@@ -151,14 +148,10 @@ int TlsStream::bioWrite(BIO* bio, const char* in, int length) {
 
 long TlsStream::bioControl(BIO* bio, int command, long, void*) {
   switch (command) {
-    case BIO_CTRL_FLUSH:
-      return 1;  // output() is the socket's queue; TcpConnection sends it
-    case BIO_CTRL_PENDING:
-      return static_cast<long>(static_cast<TlsStream*>(BIO_get_data(bio))->input_.size());
-    case BIO_CTRL_WPENDING:
-      return 0;
-    default:
-      return 0;
+    case BIO_CTRL_FLUSH: return 1;  // output() is the socket's queue; TcpConnection sends it
+    case BIO_CTRL_PENDING: return static_cast<long>(static_cast<TlsStream*>(BIO_get_data(bio))->input_.size());
+    case BIO_CTRL_WPENDING: return 0;
+    default: return 0;
   }
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <openssl/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -8,8 +10,6 @@
 #include <vector>
 
 #include "relay/status.h"
-
-#include <openssl/types.h>
 
 namespace rtsedge::uv {
 

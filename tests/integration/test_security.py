@@ -9,6 +9,7 @@ import hmac
 import http.client
 import http.server
 import json
+import re
 import signal
 import socket
 import ssl
@@ -21,21 +22,12 @@ from pathlib import Path
 from harness import (Server, free_port, probe, publish, publish_ts, record, run_tests, stop, wait_exit,
                      wait_for_port, wait_for_stream, wait_until)
 
-NEW_SECRET = "new-secret-0123456789abcdef"
-OLD_SECRET = "old-secret-0123456789abcdef"
+# conf/secure.yaml, the documented example, is the configuration these tests sign against.
+SECURE_YAML = (Path(__file__).resolve().parents[2] / "conf" / "secure.yaml").read_text()
+NEW_SECRET, OLD_SECRET = re.findall(r"^\s+- (\S+)\s+#", SECURE_YAML, re.MULTILINE)
 TIER_SECRET = "tier-secret-0123456789abcdef"
 TOKEN = "api-token-0123456789abcdef"
-
-SIGNED_LIVE = f"""
-security:
-  apps:
-    - app: live
-      secrets: [{NEW_SECRET}, {OLD_SECRET}]
-      publish:
-        signed: true
-      play:
-        signed: true
-"""
+SIGNED_LIVE = SECURE_YAML
 
 
 def signed(action, key, secret=NEW_SECRET, expires_in=600, expires=None):
@@ -328,8 +320,9 @@ tls:
   certificate: {cert}
   key: {key}
 """
-        with Server(config=SIGNED_LIVE.replace("publish:\n        signed: true\n", "publish:\n        signed: false\n")
-                    + config) as server:
+        open_publish = SIGNED_LIVE.replace("publish:\n        signed: true", "publish:\n        signed: false")
+        assert open_publish != SIGNED_LIVE
+        with Server(config=open_publish + config) as server:
             wait_for_port(https_port)
             publisher = publish(f"rtmps://127.0.0.1:{rtmps_port}/live/tls")
             try:
@@ -379,7 +372,7 @@ tls:
 
 
 def test_tier_secret_lets_edges_pull_signed_streams():
-    origin_config = SIGNED_LIVE + f"  tier_secret: {TIER_SECRET}\n"
+    origin_config = SIGNED_LIVE + f"security:\n  tier_secret: {TIER_SECRET}\n"
     with Server(config=origin_config) as origin:
         publisher = publish(origin.url("live/tiered?" + signed("publish", "live/tiered")))
         try:
