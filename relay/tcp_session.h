@@ -70,7 +70,13 @@ class TcpSession : public uv::DeferredDeletable,
   virtual void onQueueDrained() {}
 
   void onTcpWriteDone() override;
-  void onTcpClosed(std::string_view reason) override { close(CloseReason::kPeerClosed, reason); }
+  void onTcpClosed(std::string_view reason) override {
+    if (reason.starts_with("tls: ")) {  // a TLS record or handshake that is not one: malformed input
+      protocolError("tls", reason);
+    } else {
+      close(CloseReason::kPeerClosed, reason);
+    }
+  }
 
   void flush();
   // Flushes at the end of this loop turn: what every frame of the turn queued goes in one writev.

@@ -31,6 +31,7 @@
 #include "relay/tcp_server.h"
 #include "relay/tls/tls_context.h"
 #include "relay/uv/timer.h"
+#include "tests/unit/fixtures/run_loop.h"
 
 namespace rtsedge {
 namespace {
@@ -603,16 +604,7 @@ class EchoSession final : public TcpSession {
   Recorder& recorder_;
 };
 
-bool runUntil(uv::Loop& loop, const std::function<bool()>& done, Millis timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  uv::Timer tick(loop, [] {});
-  tick.start(Millis(10), Millis(10));
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    uv_run(loop.raw(), UV_RUN_ONCE);
-  }
-  tick.close();
-  return done();
-}
+using fixtures::runUntil;
 
 // A blocking socket to 127.0.0.1:port that gives up on any read or write after 5 s.
 int connectTo(uint16_t port) {
