@@ -77,14 +77,15 @@ Status App::start() {
   auto rtmpSession = [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
     return std::make_unique<rtmp::RtmpSession>(rtmpContext_, std::move(connection), owner);
   };
+  ConnectionLimits rtmpLimits{config_.rtmp.maxConnections, config_.rtmp.maxConnectionsPerAddress};
   if (config_.rtmp.enabled) {
-    auto rtmp = TcpServer::start(loop_, config_.rtmp.listen, config_.rtmp.maxConnections, rtmpMetrics_, rtmpSession);
+    auto rtmp = TcpServer::start(loop_, config_.rtmp.listen, rtmpLimits, rtmpMetrics_, rtmpSession);
     if (!rtmp) {
       return rtmp.error();
     }
     rtmp_ = std::move(*rtmp);
     if (config_.rtmp.tlsListen) {
-      auto rtmps = TcpServer::start(loop_, *config_.rtmp.tlsListen, config_.rtmp.maxConnections, rtmpMetrics_,
+      auto rtmps = TcpServer::start(loop_, *config_.rtmp.tlsListen, rtmpLimits, rtmpMetrics_,
                                     rtmpSession, tls_);
       if (!rtmps) {
         return rtmps.error().wrap("rtmps");
@@ -122,7 +123,8 @@ Status App::startHttp() {
   auto server = [this](http::HttpContext& context, const ListenAddress& address,
                        std::shared_ptr<tls::TlsContext> tls) {
     return TcpServer::start(
-        loop_, address, config_.http.maxConnections, httpMetrics_,
+        loop_, address, ConnectionLimits{config_.http.maxConnections, config_.http.maxConnectionsPerAddress},
+        httpMetrics_,
         [this, &context](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
           return std::make_unique<http::HttpSession>(context, std::move(connection), owner);
         },

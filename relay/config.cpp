@@ -227,6 +227,7 @@ void readRtmp(Section& section, RtmpSettings& rtmp) {
   section.duration("idle_timeout", rtmp.idleTimeout, Millis(1000), Millis(3'600'000));
   section.integer("window_ack_size", rtmp.windowAckSize, 4096, 0x7fffffff);
   section.integer("max_connections", rtmp.maxConnections, 1, 1'000'000);
+  section.integer("max_connections_per_address", rtmp.maxConnectionsPerAddress, 1, 1'000'000);
   section.value("tls_listen", rtmp.tlsListen, parseListenAddress);
 }
 
@@ -239,6 +240,7 @@ void readHttp(Section& section, HttpSettings& http) {
   section.duration("request_timeout", http.requestTimeout, Millis(100), Millis(300'000));
   section.duration("keepalive_timeout", http.keepaliveTimeout, Millis(100), Millis(3'600'000));
   section.integer("max_connections", http.maxConnections, 1, 1'000'000);
+  section.integer("max_connections_per_address", http.maxConnectionsPerAddress, 1, 1'000'000);
   section.duration("play_wait", http.playWait, Millis(0), Millis(60'000));
   section.value("tls_listen", http.tlsListen, parseListenAddress);
 }
@@ -268,6 +270,7 @@ void readSrt(Section& section, SrtSettings& srt) {
   section.duration("idle_timeout", srt.idleTimeout, Millis(1000), Millis(3'600'000));
   section.duration("play_wait", srt.playWait, Millis(0), Millis(60'000));
   section.integer("max_connections", srt.maxConnections, 1, 1'000'000);
+  section.integer("max_connections_per_address", srt.maxConnectionsPerAddress, 1, 1'000'000);
 }
 
 void readStreams(Section& section, StreamSettings& streams) {
@@ -279,6 +282,8 @@ void readStreams(Section& section, StreamSettings& streams) {
   section.duration("source_grace", streams.sourceGrace, Millis(0), Millis(3'600'000));
   section.choice("on_duplicate_publish", streams.onDuplicatePublish,
                  {{"reject", DuplicatePublish::kReject}, {"replace", DuplicatePublish::kReplace}});
+  section.integer("max_streams", streams.maxStreams, 1, 10'000'000);
+  section.integer("max_viewers_per_stream", streams.maxViewersPerStream, 1, 10'000'000);
 }
 
 void readViewers(Section& section, ViewerSettings& viewers) {

@@ -30,6 +30,7 @@ struct RtmpSettings {
   Millis idleTimeout{30000};                  // nothing received from a non-playing session
   uint32_t windowAckSize = 2500000;
   uint32_t maxConnections = 10000;  // past it new connections are closed at once
+  uint32_t maxConnectionsPerAddress = 1000;  // from one client address
   std::optional<ListenAddress> tlsListen;  // RTMPS: the same sessions over TLS (needs `tls:`)
 };
 
@@ -42,6 +43,7 @@ struct HttpSettings {
   Millis requestTimeout{10000};        // a started request must be complete by then (slowloris)
   Millis keepaliveTimeout{60000};      // an idle keep-alive connection is closed after it
   uint32_t maxConnections = 10000;     // past it new connections are closed at once
+  uint32_t maxConnectionsPerAddress = 1000;  // from one client address
   Millis playWait{3000};               // how long a play of an absent stream waits before 404
   std::optional<ListenAddress> tlsListen;  // HTTPS: the same server over TLS (needs `tls:`)
 };
@@ -61,6 +63,7 @@ struct SrtSettings {
   Millis idleTimeout{10000};     // a publisher connected but sending no media is closed
   Millis playWait{3000};         // how long a play of an absent stream waits before it is closed
   uint32_t maxConnections = 10000;
+  uint32_t maxConnectionsPerAddress = 1000;  // from one client address
 };
 
 enum class DuplicatePublish { kReject, kReplace };
@@ -71,6 +74,8 @@ struct StreamSettings {
   uint64_t gopCacheMaxBytes = 16 * 1024 * 1024;
   Millis sourceGrace{10000};  // how long viewers wait for a (returning) publisher
   DuplicatePublish onDuplicatePublish = DuplicatePublish::kReject;
+  uint32_t maxStreams = 10000;            // streams on the node: published, pulled or waited for
+  uint32_t maxViewersPerStream = 100000;  // viewers of one stream, every protocol
 };
 
 struct ViewerSettings {

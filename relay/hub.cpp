@@ -1,5 +1,6 @@
 #include "relay/hub.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace rtsedge {
@@ -16,6 +17,21 @@ Stream& Hub::acquire(const std::string& key) {
 Stream* Hub::find(const std::string& key) {
   auto it = streams_.find(key);
   return it == streams_.end() ? nullptr : it->second.get();
+}
+
+Status Hub::admit(const std::string& key, bool viewer) const {
+  auto it = streams_.find(key);
+  if (it == streams_.end()) {
+    if (streams_.size() >= settings_.maxStreams) {
+      return Error(fmt::format("this node has {} streams, its limit (streams.max_streams)", streams_.size()));
+    }
+    return Status::ok();
+  }
+  if (viewer && it->second->subscriberCount() >= settings_.maxViewersPerStream) {
+    return Error(fmt::format("{} has {} viewers, its limit (streams.max_viewers_per_stream)", key,
+                             it->second->subscriberCount()));
+  }
+  return Status::ok();
 }
 
 void Hub::tick() {

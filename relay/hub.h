@@ -40,6 +40,10 @@ class Hub {
     return tier_ != nullptr ? tier_->onPublished(stream, key) : Status::ok();
   }
   Stream* find(const std::string& key);
+  // Whether a publisher, or a viewer, may have the stream now: a new stream within
+  // streams.max_streams, a viewer within streams.max_viewers_per_stream. An Error says
+  // which limit; the session refuses its client with it (RTMP status, HTTP 503, SRT close).
+  Status admit(const std::string& key, bool viewer) const;
   size_t streamCount() const { return streams_.size(); }
   template <class Fn>
   void forEach(Fn&& fn) {

@@ -191,6 +191,10 @@ void HttpSession::play() {
 }
 
 void HttpSession::waitForStream() {
+  if (Status admitted = context_.hub.admit(streamKey_->key(), true); !admitted) {
+    respond(errorResponse(503, admitted.error().message()), false, CloseReason::kTooMany);
+    return;
+  }
   phase_ = Phase::kWaitingForStream;
   waitingSince_ = context_.clock.now();
   queue().startTiming(metrics().egressTimings(context_.viewers.playerBuffer));

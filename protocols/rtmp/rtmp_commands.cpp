@@ -156,6 +156,11 @@ void RtmpSession::authorize(security::AccessAction action, const StreamKey& key,
 }
 
 void RtmpSession::startPublishing(uint32_t streamId, const StreamKey& key) {
+  if (Status admitted = context_.hub.admit(key.key(), false); !admitted) {
+    sendStatus(streamId, "error", "NetStream.Publish.Rejected", admitted.error().message());
+    closeAfterFlush(CloseReason::kTooMany, admitted.error().wrap("publish").message());
+    return;
+  }
   auto publisher = std::make_unique<RtmpPublisher>(context_.clock, metrics().framesReceived,
                                                    static_cast<RtmpPublisher::Listener&>(*this));
   Stream& stream = context_.hub.acquire(key.key());
@@ -179,6 +184,11 @@ void RtmpSession::startPublishing(uint32_t streamId, const StreamKey& key) {
 }
 
 void RtmpSession::startPlaying(uint32_t streamId, const StreamKey& key) {
+  if (Status admitted = context_.hub.admit(key.key(), true); !admitted) {
+    sendStatus(streamId, "error", "NetStream.Play.Failed", admitted.error().message());
+    closeAfterFlush(CloseReason::kTooMany, admitted.error().wrap("play").message());
+    return;
+  }
   if (Status demanded = context_.hub.demand(key); !demanded) {
     sendStatus(streamId, "error", "NetStream.Play.StreamNotFound", demanded.error().message());
     closeAfterFlush(CloseReason::kRefused, demanded.error().wrap("play " + key.key()).message());

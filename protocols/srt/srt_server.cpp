@@ -109,8 +109,8 @@ void SrtServer::shutdown() {
     listener_ = SRT_INVALID_SOCK;
   }
   std::vector<SrtSession*> open;
-  for (auto& [id, session] : sessions_) {
-    open.push_back(session.get());
+  for (auto& [id, accepted] : sessions_) {
+    open.push_back(accepted.session.get());
   }
   for (SrtSession* session : open) {
     session->close(CloseReason::kShutdown, "server stopping");
@@ -127,6 +127,18 @@ int SrtServer::onHandshake(void* opaque, SRTSOCKET socket, int, const struct soc
     spdlog::warn("srt: {} refused: {} connections open", from, self->sessionCount_.load());
     return -1;
   }
+  std::string_view address = security::hostOfPeer(from);
+  {
+    std::lock_guard lock(self->perAddressMutex_);
+    auto open = self->perAddress_.find(address);
+    if (open != self->perAddress_.end() && open->second >= self->context_.settings.maxConnectionsPerAddress) {
+      srt_setrejectreason(socket, SRT_REJX_OVERLOAD);
+      self->context_.srtMetrics.rejected.inc();
+      self->context_.metrics.closed(CloseReason::kTooMany);
+      spdlog::warn("srt: {} refused: {} connections open from this address", from, open->second);
+      return -1;
+    }
+  }
   auto parsed = parseStreamId(streamId == nullptr ? "" : streamId);
   if (auto* refused = std::get_if<StreamIdRejection>(&parsed)) {
     srt_setrejectreason(socket, refused->reason);
@@ -140,7 +152,7 @@ int SrtServer::onHandshake(void* opaque, SRTSOCKET socket, int, const struct soc
   const auto& id = std::get<SrtStreamId>(parsed);
   security::AccessRequest request{
       id.mode == SrtMode::kPublish ? security::AccessAction::kPublish : security::AccessAction::kPlay, id.key,
-      std::string(security::hostOfPeer(from)), "srt", 0};
+      std::string(address), "srt", 0};
   security::AccessDecision decision = self->context_.access.checkRules(request);
   if (!decision.allowed()) {
     srt_setrejectreason(socket, decision.verdict == security::AccessVerdict::kUnauthorized ? SRT_REJX_UNAUTHORIZED
@@ -176,11 +188,16 @@ void SrtServer::accept() {
       continue;
     }
     context_.metrics.connectionsAccepted.inc();
-    auto session = std::make_unique<SrtSession>(
-        context_, socket, uv::formatSocketAddress(reinterpret_cast<sockaddr*>(&peer)),
-        std::get<SrtStreamId>(std::move(parsed)), static_cast<SrtSession::Listener&>(*this));
+    std::string from = uv::formatSocketAddress(reinterpret_cast<sockaddr*>(&peer));
+    std::string address(security::hostOfPeer(from));
+    auto session = std::make_unique<SrtSession>(context_, socket, from, std::get<SrtStreamId>(std::move(parsed)),
+                                                static_cast<SrtSession::Listener&>(*this));
     SrtSession& started = *session;
-    sessions_.emplace(started.id(), std::move(session));
+    {
+      std::lock_guard lock(perAddressMutex_);
+      ++perAddress_[address];
+    }
+    sessions_.emplace(started.id(), Accepted{std::move(session), std::move(address)});
     sessionCount_ = sessions_.size();
     started.start();
   }
@@ -189,7 +206,14 @@ void SrtServer::accept() {
 void SrtServer::onSessionClosed(SrtSession& session) {
   auto it = sessions_.find(session.id());
   if (it != sessions_.end()) {
-    context_.loop.deferDelete(std::move(it->second));
+    {
+      std::lock_guard lock(perAddressMutex_);
+      auto open = perAddress_.find(it->second.address);
+      if (open != perAddress_.end() && --open->second == 0) {
+        perAddress_.erase(open);
+      }
+    }
+    context_.loop.deferDelete(std::move(it->second.session));
     sessions_.erase(it);
     sessionCount_ = sessions_.size();
   }

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
+#include <string>
 #include <memory>
 
 #include "protocols/srt/srt_context.h"
@@ -36,8 +38,15 @@ class SrtServer final : private SrtPoller::Handler, private SrtSession::Listener
   SrtContext& context_;
   SRTSOCKET listener_ = SRT_INVALID_SOCK;
   uint16_t port_ = 0;
-  std::map<uint64_t, std::unique_ptr<SrtSession>> sessions_;
+  struct Accepted {
+    std::unique_ptr<SrtSession> session;
+    std::string address;  // the caller's, without port
+  };
+  std::map<uint64_t, Accepted> sessions_;
   std::atomic<size_t> sessionCount_{0};  // read by the handshake callback
+  // Open sessions by caller address: counted on the loop, read by the handshake callback.
+  mutable std::mutex perAddressMutex_;
+  std::map<std::string, size_t, std::less<>> perAddress_;
 };
 
 // Applies the connection settings every SRT socket of the node gets (live mode,

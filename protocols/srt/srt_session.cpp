@@ -66,6 +66,10 @@ void SrtSession::start() {
 }
 
 void SrtSession::begin() {
+  if (Status admitted = context_.hub.admit(request_.key.key(), request_.mode != SrtMode::kPublish); !admitted) {
+    close(CloseReason::kTooMany, admitted.error().message());
+    return;
+  }
   int events = request_.mode == SrtMode::kPublish ? SRT_EPOLL_IN | SRT_EPOLL_ERR : SRT_EPOLL_OUT | SRT_EPOLL_ERR;
   if (Status added = context_.poller.add(socket_, events, *this); !added) {
     close(CloseReason::kShutdown, added.error().message());

@@ -74,6 +74,11 @@ void checkDefaults(const Config& config) {
   CHECK(config.tier.passQuery == defaults.tier.passQuery);
   CHECK(config.tier.forwardPublish == defaults.tier.forwardPublish);
   CHECK(config.rtmp.tlsListen == std::nullopt);
+  CHECK(config.rtmp.maxConnectionsPerAddress == defaults.rtmp.maxConnectionsPerAddress);
+  CHECK(config.http.maxConnectionsPerAddress == defaults.http.maxConnectionsPerAddress);
+  CHECK(config.srt.maxConnectionsPerAddress == defaults.srt.maxConnectionsPerAddress);
+  CHECK(config.streams.maxStreams == defaults.streams.maxStreams);
+  CHECK(config.streams.maxViewersPerStream == defaults.streams.maxViewersPerStream);
   CHECK(config.http.tlsListen == std::nullopt);
   CHECK(config.security.apps.empty());
   CHECK(config.security.clockSkew == defaults.security.clockSkew);
@@ -153,6 +158,9 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
                           "player_buffer:",
                           "per_stream:",
                           "tls_listen:",
+                          "max_connections_per_address:",
+                          "max_streams:",
+                          "max_viewers_per_stream:",
                           "apps:",
                           "clock_skew:",
                           "tier_secret:",
@@ -250,7 +258,7 @@ TEST_CASE("unknown keys are refused at every level, listing the known ones in do
         "security, tls, api, metrics)");
   CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
         "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
-        "handshake_timeout, idle_timeout, window_ack_size, max_connections, tls_listen)");
+        "handshake_timeout, idle_timeout, window_ack_size, max_connections, max_connections_per_address, tls_listen)");
   CHECK(errorOf("streams:\n  gop_cache:\n    enabled: true\n    max_frames: 5\n") ==
         "x.yaml:4:5: streams.gop_cache.max_frames: unknown key (expected one of: enabled, max_duration, max_bytes)");
   CHECK(errorOf("log:\n  level: info\n  colour: red\n") ==
@@ -419,7 +427,7 @@ TEST_CASE("files: read whole, or an error naming the file") {
   CHECK(loadConfigFile(path).error().message() ==
         path +
             ":3:3: rtmp.bogus: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
-            "handshake_timeout, idle_timeout, window_ack_size, max_connections, tls_listen)");
+            "handshake_timeout, idle_timeout, window_ack_size, max_connections, max_connections_per_address, tls_listen)");
   {
     std::ofstream file(path);
     file << std::string(2 << 20, '#');

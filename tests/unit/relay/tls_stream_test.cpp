@@ -725,7 +725,7 @@ TEST_CASE("TcpServer with TLS: an echo session over a real socket") {
   Recorder recorder;
   TcpSession::Context sessionContext{loop, clock, clients, metrics, EgressQueueLimits{}};
   auto started = TcpServer::start(
-      loop, ListenAddress{"127.0.0.1", 0}, 10, metrics,
+      loop, ListenAddress{"127.0.0.1", 0}, {10}, metrics,
       [&](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
         REQUIRE(connection->tls());
         return std::make_unique<EchoSession>(sessionContext, std::move(connection), owner, recorder);

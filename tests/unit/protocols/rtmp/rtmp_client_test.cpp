@@ -609,7 +609,7 @@ struct Origin {
         access(loop, clock, securitySettings, "origin", registry),
         context{loop, hub, clock, settings, viewers, metrics, clients, access} {
     settings.listen = {"127.0.0.1", 0};
-    auto started = TcpServer::start(loop, settings.listen, 100, metrics,
+    auto started = TcpServer::start(loop, settings.listen, {100}, metrics,
                                     [this](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
                                       return std::make_unique<RtmpSession>(context, std::move(connection), owner);
                                     });
