@@ -1,5 +1,6 @@
-"""An SRT publisher behind a lossy, slow link (5% loss, 50 ms delay) with 200 ms of
-SRT latency: retransmissions hide the loss, so viewers get every frame."""
+"""An SRT publisher behind a lossy, slow, reordering link (5% loss, 50 ms delay give or
+take 20 ms) with 200 ms of SRT latency: retransmissions hide the loss and the receive
+buffer the reordering, so viewers get every frame."""
 
 import os
 import re
@@ -12,6 +13,7 @@ from impaired_link import UdpImpairment, netem_link
 
 LOSS = 0.05
 DELAY = 0.05
+JITTER = 0.02
 MEASURED_SECONDS = 20.0
 
 
@@ -38,7 +40,7 @@ def metric(server, name):
 
 
 def test_lossy_link_loses_no_frame():
-    link, why = netem_link(f"rtse{os.getpid() % 100000}", LOSS, DELAY)
+    link, why = netem_link(f"rtse{os.getpid() % 100000}", LOSS, DELAY, JITTER)
     print(f"impaired link: {'tc netem in a network namespace' if link else 'UDP relay on loopback (netem: ' + why + ')'}",
           flush=True)
     config = "srt:\n  play_wait: 20s\nstreams:\n  source_grace: 1s\n"
@@ -60,7 +62,7 @@ def test_lossy_link_loses_no_frame():
                  f"srt://{host}:{server.srt_port}?streamid=#!::r=live/lossy,m=request", "-c", "copy",
                  "-f", "mpegts", "-y", str(out)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            relay = None if link else UdpImpairment(server.srt_port, LOSS, DELAY)
+            relay = None if link else UdpImpairment(server.srt_port, LOSS, DELAY, jitter=JITTER)
             try:
                 target_port = server.srt_port if link else relay.port
                 url = f"srt://{host}:{target_port}?streamid=#!::r=live/lossy,m=publish&latency=200000"
@@ -81,6 +83,8 @@ def test_lossy_link_loses_no_frame():
             if relay:
                 assert relay.dropped > 0.02 * relay.forwarded, \
                     f"expected ~5% dropped by the relay; {relay.dropped} of {relay.forwarded}"
+                assert relay.reordered > 0, "expected the relay to reorder datagrams (else this checks nothing)"
+                print(f"relay: {relay.dropped} dropped, {relay.reordered} reordered of {relay.forwarded}", flush=True)
             sent, played = packet_times(source), packet_times(out)
             for kind in ("video", "audio"):
                 expected = len(within(sent[kind], MEASURED_SECONDS))
