@@ -320,11 +320,11 @@ tls:
   certificate: {cert}
   key: {key}
 """
-        open_publish = SIGNED_LIVE.replace("publish:\n        signed: true", "publish:\n        signed: false")
-        assert open_publish != SIGNED_LIVE
-        with Server(config=open_publish + config) as server:
+        with Server(config=SIGNED_LIVE + config) as server:
             wait_for_port(https_port)
-            publisher = publish(f"rtmps://127.0.0.1:{rtmps_port}/live/tls")
+            failing_publish(f"rtmps://127.0.0.1:{rtmps_port}/live/tls", "an unsigned RTMPS publisher")
+            assert refused(server, "rtmp", "publish", "unsigned") == 1, server.log_tail()
+            publisher = publish(f"rtmps://127.0.0.1:{rtmps_port}/live/tls?" + signed("publish", "live/tls"))
             try:
                 play = signed("play", "live/tls")
                 wait_for_stream(server, "live/tls?" + play)
