@@ -125,7 +125,7 @@ Status App::startHttp() {
     return TcpServer::start(
         loop_, address, ConnectionLimits{config_.http.maxConnections, config_.http.maxConnectionsPerAddress},
         httpMetrics_,
-        [this, &context](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
+        [&context](std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& owner) {
           return std::make_unique<http::HttpSession>(context, std::move(connection), owner);
         },
         std::move(tls));
