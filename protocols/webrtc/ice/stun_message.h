@@ -145,8 +145,7 @@ class StunMessage {
   std::optional<uint64_t> iceControlling_;
   std::optional<StunAddress> xorMappedAddress_;
   std::optional<StunErrorCode> errorCode_;
-  std::span<const uint8_t> unknownAttributes_;
-  bool seenUnknownAttributes_ = false;
+  std::optional<std::span<const uint8_t>> unknownAttributes_;
   size_t integrityOffset_ = 0;  // of the MESSAGE-INTEGRITY header; 0 without one
   size_t fingerprintOffset_ = 0;
 };

@@ -32,12 +32,12 @@ constexpr size_t kMaxReportBlocks = 31;  // the 5-bit count field
 // One reception report block (RFC 3550 6.4.1).
 struct ReportBlock {
   uint32_t ssrc = 0;
-  uint8_t fractionLost = 0;            // lost / expected since the last report, in 1/256
-  int32_t cumulativeLost = 0;          // 24-bit signed on the wire: duplicates can make it negative
-  uint32_t extendedHighestSeq = 0;     // cycles << 16 | highest sequence number
-  uint32_t jitter = 0;                 // interarrival jitter, RTP timestamp units
-  uint32_t lastSr = 0;                 // LSR: the middle 32 bits of the last SR's NTP timestamp
-  uint32_t delaySinceLastSr = 0;       // DLSR, in 1/65536 s
+  uint8_t fractionLost = 0;         // lost / expected since the last report, in 1/256
+  int32_t cumulativeLost = 0;       // 24-bit signed on the wire: duplicates can make it negative
+  uint32_t extendedHighestSeq = 0;  // cycles << 16 | highest sequence number
+  uint32_t jitter = 0;              // interarrival jitter, RTP timestamp units
+  uint32_t lastSr = 0;              // LSR: the middle 32 bits of the last SR's NTP timestamp
+  uint32_t delaySinceLastSr = 0;    // DLSR, in 1/65536 s
   bool operator==(const ReportBlock&) const = default;
 };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "relay/bytes.h"
+#include "relay/media_frame.h"
 #include "relay/status.h"
 
 namespace rtsedge::webrtc::rtp {
@@ -100,6 +101,11 @@ struct RtpHeaderRewrite {
 // payload type over 127; writes nothing then.
 Status rewriteRtpHeader(std::span<uint8_t> packet, const RtpHeaderRewrite& fields);
 
+// Sized so that RTP header, extensions, SRTP tag and UDP/IPv6 stay under a 1280-byte path MTU.
+inline constexpr size_t kDefaultRtpPayloadSize = 1200;
+// The smallest budget a packetizer accepts: an H.264 FU-A needs two header bytes and one of the unit.
+inline constexpr size_t kMinRtpPayloadSize = 3;
+
 // One RTP payload of a frame and its marker bit: what a packetizer builds once per
 // frame and every viewer shares (the viewer adds its own header).
 struct RtpPayload {
@@ -111,6 +117,16 @@ struct RtpPayload {
 struct PacketizedFrame {
   uint32_t timestamp = 0;
   std::vector<RtpPayload> payloads;
+};
+
+// One frame a depacketizer recovered from RTP packets, in the payload form MediaFrame
+// uses for its codec (H.264: 4-byte length-prefixed NAL units; Opus: the packet).
+struct DepacketizedFrame {
+  Bytes payload;
+  uint32_t timestamp = 0;  // RTP timestamp; RtpTimestampUnwrapper puts it on a timeline
+  bool keyframe = false;
+  TrackConfigPtr config;       // the configuration it decodes with; never null
+  bool configChanged = false;  // config is not the one the previous frame carried
 };
 
 }  // namespace rtsedge::webrtc::rtp
