@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "relay/query.h"
+#include "relay/quoted.h"
 
 namespace rtsedge {
 
@@ -85,11 +86,12 @@ struct HostPort {
 
 // "[::1]:80" -> {"::1", "80", true}; "1.2.3.4:80" -> {"1.2.3.4", "80", false}.
 Result<HostPort> splitHostPort(std::string_view text) {
-  const std::string noPort = fmt::format("{:?} has no port (expected host:port, e.g. 0.0.0.0:1935 or [::]:1935)", text);
+  const std::string noPort =
+      fmt::format("{} has no port (expected host:port, e.g. 0.0.0.0:1935 or [::]:1935)", quoted(text));
   if (text.starts_with('[')) {
     size_t close = text.find(']');
     if (close == std::string_view::npos) {
-      return Error(fmt::format("{:?} has no closing ] after the IPv6 address", text));
+      return Error(fmt::format("{} has no closing ] after the IPv6 address", quoted(text)));
     }
     if (close + 1 >= text.size() || text[close + 1] != ':') {
       return Error(noPort);
@@ -101,7 +103,7 @@ Result<HostPort> splitHostPort(std::string_view text) {
     return Error(noPort);
   }
   if (text.find(':', colon + 1) != std::string_view::npos) {
-    return Error(fmt::format("{:?}: an IPv6 address goes in brackets, e.g. [::1]:1935", text));
+    return Error(fmt::format("{}: an IPv6 address goes in brackets, e.g. [::1]:1935", quoted(text)));
   }
   return HostPort{text.substr(0, colon), text.substr(colon + 1), false};
 }
@@ -111,16 +113,16 @@ Result<HostPort> splitHostPort(std::string_view text) {
 Result<Millis> parseDuration(std::string_view text) {
   auto [digits, unitName] = splitDigits(text);
   if (!digits.empty() && unitName.empty()) {
-    return Error(fmt::format("{:?} is not a duration: it needs a unit ({}ms, {}s, {}m or {}h)", text, digits, digits,
-                             digits, digits));
+    return Error(fmt::format("{} is not a duration: it needs a unit ({}ms, {}s, {}m or {}h)", quoted(text), digits,
+                             digits, digits, digits));
   }
   const Unit* unit = findUnit(unitName, kDurationUnits);
   if (digits.empty() || unit == nullptr) {
-    return Error(fmt::format("{:?} is not a duration (examples: 500ms, 10s, 2m, 1h)", text));
+    return Error(fmt::format("{} is not a duration (examples: 500ms, 10s, 2m, 1h)", quoted(text)));
   }
   auto ms = scale(digits, unit->factor);
   if (!ms || *ms > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return Error(fmt::format("{:?} is too long a duration", text));
+    return Error(fmt::format("{} is too long a duration", quoted(text)));
   }
   return Millis(static_cast<int64_t>(*ms));
 }
@@ -129,15 +131,15 @@ Result<uint64_t> parseSize(std::string_view text) {
   auto [digits, unitName] = splitDigits(text);
   const Unit* unit = findUnit(unitName, kSizeUnits);
   if (!digits.empty() && unit == nullptr && isDecimalSizeUnit(unitName)) {
-    return Error(fmt::format("{:?} is ambiguous: write {}{}iB (sizes use the 1024-based KiB, MiB and GiB)", text,
+    return Error(fmt::format("{} is ambiguous: write {}{}iB (sizes use the 1024-based KiB, MiB and GiB)", quoted(text),
                              digits, upper(unitName[0])));
   }
   if (digits.empty() || unit == nullptr) {
-    return Error(fmt::format("{:?} is not a size (examples: 4096, 64KiB, 16MiB, 1GiB)", text));
+    return Error(fmt::format("{} is not a size (examples: 4096, 64KiB, 16MiB, 1GiB)", quoted(text)));
   }
   auto bytes = scale(digits, unit->factor);
   if (!bytes) {
-    return Error(fmt::format("{:?} is too large a size", text));
+    return Error(fmt::format("{} is too large a size", quoted(text)));
   }
   return *bytes;
 }
@@ -145,11 +147,11 @@ Result<uint64_t> parseSize(std::string_view text) {
 Result<uint64_t> parseInteger(std::string_view text) {
   auto [digits, rest] = splitDigits(text);
   if (digits.empty() || !rest.empty()) {
-    return Error(fmt::format("{:?} is not a whole number (digits only: no sign, fraction or exponent)", text));
+    return Error(fmt::format("{} is not a whole number (digits only: no sign, fraction or exponent)", quoted(text)));
   }
   auto value = scale(digits, 1);
   if (!value) {
-    return Error(fmt::format("{:?} is too large", text));
+    return Error(fmt::format("{} is too large", quoted(text)));
   }
   return *value;
 }
@@ -158,7 +160,7 @@ Result<bool> parseBool(std::string_view text) {
   if (text == "true" || text == "false") {
     return text == "true";
   }
-  return Error(fmt::format("{:?} is not true or false", text));
+  return Error(fmt::format("{} is not true or false", quoted(text)));
 }
 
 Result<ListenAddress> parseListenAddress(std::string_view text) {
@@ -168,11 +170,11 @@ Result<ListenAddress> parseListenAddress(std::string_view text) {
   }
   auto [host, portText, ipv6] = *split;
   if (host.empty()) {
-    return Error(fmt::format("{:?} has no host (0.0.0.0: every IPv4 address, [::]: every IPv6 address)", text));
+    return Error(fmt::format("{} has no host (0.0.0.0: every IPv4 address, [::]: every IPv6 address)", quoted(text)));
   }
   auto port = parseInteger(portText);
   if (!port) {
-    return Error(fmt::format("port {:?} is not a number", portText));
+    return Error(fmt::format("port {} is not a number", quoted(portText)));
   }
   if (*port > 65535) {
     return Error(fmt::format("port {} not in 0..65535", *port));
@@ -180,7 +182,8 @@ Result<ListenAddress> parseListenAddress(std::string_view text) {
   std::string hostText(host);
   unsigned char address[16];
   if (inet_pton(ipv6 ? AF_INET6 : AF_INET, hostText.c_str(), address) != 1) {
-    return Error(fmt::format("{:?} is not an {} address (host names are not resolved)", host, ipv6 ? "IPv6" : "IPv4"));
+    return Error(
+        fmt::format("{} is not an {} address (host names are not resolved)", quoted(host), ipv6 ? "IPv6" : "IPv4"));
   }
   return ListenAddress{std::move(hostText), static_cast<uint16_t>(*port)};
 }
@@ -216,7 +219,7 @@ Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
     defaultPort = 10080;
     rest.remove_prefix(6);
   } else {
-    return Error(fmt::format("{:?} is not an rtmp:// or srt:// URL", text));
+    return Error(fmt::format("{} is not an rtmp:// or srt:// URL", quoted(text)));
   }
   size_t end = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, end);
@@ -226,12 +229,13 @@ Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
     upstream.app = std::string(tail.substr(1, query == std::string_view::npos ? query : query - 1));
     tail = query == std::string_view::npos ? std::string_view() : tail.substr(query);
     if (upstream.protocol == UpstreamProtocol::kSrt && !upstream.app.empty()) {
-      return Error(fmt::format("{:?}: an srt:// upstream has no path (streams are named in the stream id)", text));
+      return Error(
+          fmt::format("{}: an srt:// upstream has no path (streams are named in the stream id)", quoted(text)));
     }
   }
   if (tail.starts_with("?")) {
     if (upstream.protocol == UpstreamProtocol::kRtmp) {
-      return Error(fmt::format("{:?}: an rtmp:// upstream takes no query", text));
+      return Error(fmt::format("{}: an rtmp:// upstream takes no query", quoted(text)));
     }
     Status options = Status::ok();
     forEachQueryParam(tail.substr(1), [&](std::string_view name, std::string_view value) {
@@ -241,19 +245,19 @@ Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
       if (name == "latency") {  // milliseconds, as srt-live-transmit takes it
         auto ms = parseInteger(value);
         if (!ms || *ms < 20 || *ms > 10'000) {
-          options = Error(fmt::format("{:?}: latency={} is not 20..10000 (milliseconds)", text, value));
+          options = Error(fmt::format("{}: latency={} is not 20..10000 (milliseconds)", quoted(text), value));
           return;
         }
         upstream.srtLatency = Millis(*ms);
       } else if (name == "passphrase") {
         if (value.size() < 10 || value.size() > 80) {
-          options =
-              Error(fmt::format("{:?}: the passphrase has {} characters, SRT needs 10 to 80", text, value.size()));
+          options = Error(
+              fmt::format("{}: the passphrase has {} characters, SRT needs 10 to 80", quoted(text), value.size()));
           return;
         }
         upstream.srtPassphrase = std::string(value);
       } else {
-        options = Error(fmt::format("{:?}: unknown SRT option {:?} (latency, passphrase)", text, name));
+        options = Error(fmt::format("{}: unknown SRT option {} (latency, passphrase)", quoted(text), quoted(name)));
       }
     });
     if (!options) {
@@ -262,7 +266,7 @@ Result<UpstreamSettings> parseUpstreamUrl(std::string_view text) {
   }
   auto address = parseAuthority(authority, defaultPort);
   if (!address) {
-    return address.error().wrap(fmt::format("{:?}", text));
+    return address.error().wrap(fmt::format("{}", quoted(text)));
   }
   upstream.address = *address;
   return upstream;
@@ -274,7 +278,7 @@ Result<size_t> parseChoice(std::string_view text, std::span<const std::string_vi
       return i;
     }
   }
-  return Error(fmt::format("{:?} is not one of: {}", text, fmt::join(names, ", ")));
+  return Error(fmt::format("{} is not one of: {}", quoted(text), fmt::join(names, ", ")));
 }
 
 Result<std::string> parseLogLevel(std::string_view text) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "relay/quoted.h"
+
 namespace rtsedge::security {
 
 namespace {
@@ -82,25 +84,26 @@ Result<Cidr> Cidr::parse(std::string_view text) {
   const size_t slash = text.find('/');
   const std::string_view host = text.substr(0, slash);
   if (host.empty()) {
-    return Error(fmt::format("{:?} has no address before the /", text));
+    return Error(fmt::format("{} has no address before the /", quoted(text)));
   }
   if (host.find('%') != std::string_view::npos) {
-    return Error(fmt::format("{:?}: zone ids (%eth0) are not allowed in address ranges", text));
+    return Error(fmt::format("{}: zone ids (%eth0) are not allowed in address ranges", quoted(text)));
   }
   const std::optional<Address> address = parseAddress(host);
   if (!address) {
-    return Error(fmt::format("{:?} is not a numeric IPv4 or IPv6 address or range (host names are not allowed)", text));
+    return Error(
+        fmt::format("{} is not a numeric IPv4 or IPv6 address or range (host names are not allowed)", quoted(text)));
   }
   const unsigned maxPrefix = address->ipv4 ? 32 : 128;
   unsigned prefix = maxPrefix;
   if (slash != std::string_view::npos) {
     const std::string_view prefixText = text.substr(slash + 1);
     if (prefixText.empty()) {
-      return Error(fmt::format("{:?} has no prefix length after the /", text));
+      return Error(fmt::format("{} has no prefix length after the /", quoted(text)));
     }
     const std::optional<unsigned> parsed = parsePrefix(prefixText);
     if (!parsed || *parsed > maxPrefix) {
-      return Error(fmt::format("{:?}: the prefix length must be 0 to {} for an {} address", text, maxPrefix,
+      return Error(fmt::format("{}: the prefix length must be 0 to {} for an {} address", quoted(text), maxPrefix,
                                address->ipv4 ? "IPv4" : "IPv6"));
     }
     prefix = *parsed;

@@ -11,6 +11,7 @@
 
 #include "relay/bytes.h"
 #include "relay/config_values.h"
+#include "relay/quoted.h"
 #include "relay/uv/tcp.h"
 #include "relay/uv/timer.h"
 
@@ -260,32 +261,33 @@ class HttpPostImpl final : public HttpPost {
 
 Result<HttpUrl> parseHttpUrl(std::string_view text) {
   if (text.starts_with("https://")) {
-    return Error(fmt::format("{:?}: https is not supported, only plain http ({})", text, kAccepted));
+    return Error(fmt::format("{}: https is not supported, only plain http ({})", quoted(text), kAccepted));
   }
   if (!text.starts_with("http://")) {
-    return Error(fmt::format("{:?} is not an http:// URL ({})", text, kAccepted));
+    return Error(fmt::format("{} is not an http:// URL ({})", quoted(text), kAccepted));
   }
   std::string_view rest = text.substr(7);
   if (rest.find('#') != std::string_view::npos) {
-    return Error(fmt::format("{:?}: a fragment (#...) is never sent to the server ({})", text, kAccepted));
+    return Error(fmt::format("{}: a fragment (#...) is never sent to the server ({})", quoted(text), kAccepted));
   }
   for (char c : rest) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      return Error(fmt::format("{:?}: spaces and control characters are not allowed (percent-encode them)", text));
+      return Error(
+          fmt::format("{}: spaces and control characters are not allowed (percent-encode them)", quoted(text)));
     }
   }
   size_t end = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, end);
   std::string_view target = end == std::string_view::npos ? std::string_view() : rest.substr(end);
   if (authority.empty() || authority.starts_with(':') || authority.starts_with("[]")) {
-    return Error(fmt::format("{:?} has no host ({})", text, kAccepted));
+    return Error(fmt::format("{} has no host ({})", quoted(text), kAccepted));
   }
   if (authority.find('@') != std::string_view::npos) {
-    return Error(fmt::format("{:?}: user information (user@host) is not supported ({})", text, kAccepted));
+    return Error(fmt::format("{}: user information (user@host) is not supported ({})", quoted(text), kAccepted));
   }
   auto address = parseAuthority(authority, 80);
   if (!address) {
-    return Error(fmt::format("{:?}: {} ({})", text, address.error().message(), kAccepted));
+    return Error(fmt::format("{}: {} ({})", quoted(text), address.error().message(), kAccepted));
   }
   HttpUrl url{*address, std::string(target)};
   if (url.path.empty() || url.path[0] != '/') {

@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 
+#include "relay/hex.h"
 #include "relay/query.h"
 
 namespace rtsedge::security {
@@ -31,19 +32,6 @@ Digest hmacSha256(std::string_view secret, std::string_view action, std::string_
   return digest;
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // 64 hex digits, either case, to the 32 bytes they spell.
 std::optional<Digest> parseHex(std::string_view text) {
   if (text.size() != 2 * kDigestSize) {
@@ -51,8 +39,8 @@ std::optional<Digest> parseHex(std::string_view text) {
   }
   Digest digest{};
   for (size_t i = 0; i < kDigestSize; ++i) {
-    int high = hexValue(text[2 * i]);
-    int low = hexValue(text[2 * i + 1]);
+    int high = hexDigitValue(text[2 * i]);
+    int low = hexDigitValue(text[2 * i + 1]);
     if (high < 0 || low < 0) {
       return std::nullopt;
     }

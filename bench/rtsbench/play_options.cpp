@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "relay/config_values.h"
+#include "relay/quoted.h"
 
 namespace rtsedge::bench {
 
@@ -37,7 +38,7 @@ Result<double> parseSeconds(std::string_view name, std::string_view text) {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0) {
-    return Error(fmt::format("{} {:?} is not a non-negative number", name, text));
+    return Error(fmt::format("{} {} is not a non-negative number", name, quoted(text)));
   }
   return value;
 }
@@ -45,7 +46,7 @@ Result<double> parseSeconds(std::string_view name, std::string_view text) {
 Result<uint64_t> parseCount(std::string_view name, std::string_view text, uint64_t min, uint64_t max) {
   auto value = parseInteger(text);
   if (!value || *value < min || *value > max) {
-    return Error(fmt::format("{} {:?} is not an integer in {}..{}", name, text, min, max));
+    return Error(fmt::format("{} {} is not an integer in {}..{}", name, quoted(text), min, max));
   }
   return *value;
 }

@@ -4,6 +4,7 @@
 
 #include "relay/config_values.h"
 #include "relay/query.h"
+#include "relay/quoted.h"
 
 namespace rtsedge::bench {
 
@@ -87,7 +88,7 @@ Result<PlayUrl> parsePlayUrl(std::string_view text) {
     }
   }
   if (scheme == nullptr) {
-    return Error(fmt::format("{:?} is not an rtmp://, http:// or srt:// URL", text));
+    return Error(fmt::format("{} is not an rtmp://, http:// or srt:// URL", quoted(text)));
   }
   PlayUrl url;
   url.protocol = scheme->protocol;
@@ -106,7 +107,7 @@ Result<PlayUrl> parsePlayUrl(std::string_view text) {
     }
   }
   if (!parsed) {
-    return parsed.error().wrap(fmt::format("{:?}", text));
+    return parsed.error().wrap(fmt::format("{}", quoted(text)));
   }
   return url;
 }

@@ -22,6 +22,7 @@
 #include "protocols/srt/srt_sender.h"
 #include "relay/config_values.h"
 #include "relay/query.h"
+#include "relay/quoted.h"
 #include "relay/uv/handle.h"
 #include "relay/uv/timer.h"
 
@@ -409,10 +410,10 @@ Result<PublisherOptions> parsePublisherArgs(std::span<char*> args) {
       auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), options.seconds);
       if (error != std::errc() || end != value.data() + value.size() || !std::isfinite(options.seconds) ||
           options.seconds < 0) {
-        return usage(fmt::format("--seconds {:?} is not a number of seconds", value));
+        return usage(fmt::format("--seconds {} is not a number of seconds", quoted(value)));
       }
     } else {
-      return usage(fmt::format("unknown argument {:?}", flag));
+      return usage(fmt::format("unknown argument {}", quoted(flag)));
     }
   }
   if (options.url.empty() || options.file.empty()) {

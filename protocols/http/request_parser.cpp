@@ -4,6 +4,7 @@
 #include <cctype>
 #include <climits>
 
+#include "relay/hex.h"
 #include "relay/query.h"
 
 namespace rtsedge::http {
@@ -14,19 +15,11 @@ RequestParser& self(http_parser* parser) {
   return *static_cast<RequestParser*>(parser->data);
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 std::string percentDecode(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
+    if (text[i] == '%' && i + 2 < text.size() && hexDigitValue(text[i + 1]) >= 0 && hexDigitValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(hexDigitValue(text[i + 1]) * 16 + hexDigitValue(text[i + 2]));
       i += 2;
     } else {
       out += text[i] == '+' ? ' ' : text[i];
@@ -176,6 +169,11 @@ int RequestParser::onBody(http_parser* parser, const char* at, size_t length) {
 
 int RequestParser::onMessageComplete(http_parser* parser) {
   RequestParser& p = self(parser);
+  // An HTTP/0.9 request line ("GET /x" with no version) completes without headers,
+  // so nothing above checked its target: found by http_request_fuzz.
+  if (parser->http_major == 0) {
+    return p.fail(400, "HTTP/0.9 requests are not supported");
+  }
   p.out_->push_back(std::move(p.current_));
   p.current_ = HttpRequest();
   return 0;

@@ -7,6 +7,8 @@
 #include <set>
 #include <utility>
 
+#include "relay/hex.h"
+
 namespace rtsedge::webrtc::sdp {
 
 namespace {
@@ -24,9 +26,8 @@ std::string toLower(std::string_view text) {
 }
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower(x) == lower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // A line as it may appear in a message: shortened, control bytes escaped.
@@ -103,8 +104,8 @@ bool isTokenChar(char c) {
   if (u < 0x21 || u > 0x7e) {
     return false;
   }
-  return c != '"' && c != '(' && c != ')' && c != ',' && c != '/' && c != ':' && c != ';' && c != '<' &&
-         c != '=' && c != '>' && c != '?' && c != '@' && c != '[' && c != '\\' && c != ']' && c != '{' && c != '}';
+  return c != '"' && c != '(' && c != ')' && c != ',' && c != '/' && c != ':' && c != ';' && c != '<' && c != '=' &&
+         c != '>' && c != '?' && c != '@' && c != '[' && c != '\\' && c != ']' && c != '{' && c != '}';
 }
 
 bool isToken(std::string_view text) {
@@ -128,14 +129,6 @@ bool isIceChars(std::string_view text) {
 
 bool isVisible(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  c = lower(c);
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 std::optional<uint8_t> parsePayloadType(std::string_view text) {
@@ -339,18 +332,15 @@ Status Parser::parseLine(std::string_view line) {
   lastLine_ = lineNumber_;
   std::string_view value = line.substr(2);
   switch (line[0]) {
-    case 'v':
-      return fail("a second v= line");
-    case 'o':
-      return parseOrigin(value);
-    case 'c':
-      return parseConnection(value);
-    case 'm':
-      return parseMediaLine(value);
+    case 'v': return fail("a second v= line");
+    case 'o': return parseOrigin(value);
+    case 'c': return parseConnection(value);
+    case 'm': return parseMediaLine(value);
     case 'a': {
       size_t colon = value.find(':');
       std::string_view name = colon == std::string_view::npos ? value : value.substr(0, colon);
-      std::string_view attributeValue = colon == std::string_view::npos ? std::string_view() : trim(value.substr(colon + 1));
+      std::string_view attributeValue =
+          colon == std::string_view::npos ? std::string_view() : trim(value.substr(colon + 1));
       if (!isToken(name)) {
         return fail("the attribute name is not a token");
       }
@@ -365,10 +355,8 @@ Status Parser::parseLine(std::string_view line) {
     case 't':
     case 'r':
     case 'z':
-    case 'k':
-      return {};
-    default:
-      return fail(fmt::format("unknown line type '{}='", quote(line.substr(0, 1))));
+    case 'k': return {};
+    default: return fail(fmt::format("unknown line type '{}='", quote(line.substr(0, 1))));
   }
 }
 
@@ -419,7 +407,7 @@ Status Parser::parseMediaLine(std::string_view value) {
     return fail("the media type is not a token");
   }
   section.media = words[0];
-  section.kind = section.media == "audio" ? MediaKind::kAudio
+  section.kind = section.media == "audio"   ? MediaKind::kAudio
                  : section.media == "video" ? MediaKind::kVideo
                                             : MediaKind::kOther;
   std::string_view portText = words[1];
@@ -702,8 +690,8 @@ Status Parser::parseFmtp(SectionState& state, std::string_view value) {
   size_t start = 0;
   while (start <= parameters.size()) {
     size_t semicolon = parameters.find(';', start);
-    std::string_view item =
-        trim(parameters.substr(start, semicolon == std::string_view::npos ? std::string_view::npos : semicolon - start));
+    std::string_view item = trim(
+        parameters.substr(start, semicolon == std::string_view::npos ? std::string_view::npos : semicolon - start));
     start = semicolon == std::string_view::npos ? parameters.size() + 1 : semicolon + 1;
     size_t equals = item.find('=');
     if (item.empty() || equals == std::string_view::npos) {
@@ -712,9 +700,8 @@ Status Parser::parseFmtp(SectionState& state, std::string_view value) {
     std::string key = toLower(trim(item.substr(0, equals)));
     std::string_view itemValue = trim(item.substr(equals + 1));
     if (key == "profile-level-id") {
-      if (itemValue.size() != 6 || !std::all_of(itemValue.begin(), itemValue.end(), [](char c) {
-            return hexDigit(c) >= 0;
-          })) {
+      if (itemValue.size() != 6 ||
+          !std::all_of(itemValue.begin(), itemValue.end(), [](char c) { return hexDigitValue(c) >= 0; })) {
         return fail("profile-level-id is not 6 hex digits");
       }
     } else if (key == "packetization-mode") {
@@ -772,7 +759,8 @@ Status Parser::parseSsrc(SectionState& state, std::string_view value) {
   }
   size_t colon = attribute.find(':');
   std::string_view name = attribute.substr(0, colon);
-  std::string_view attributeValue = colon == std::string_view::npos ? std::string_view() : trim(attribute.substr(colon + 1));
+  std::string_view attributeValue =
+      colon == std::string_view::npos ? std::string_view() : trim(attribute.substr(colon + 1));
   if (!isToken(name)) {
     return fail("a=ssrc needs <ssrc> <attribute>[:<value>]");
   }
@@ -991,42 +979,30 @@ Status Parser::finish() {
 
 std::string_view directionName(Direction direction) {
   switch (direction) {
-    case Direction::kSendRecv:
-      return "sendrecv";
-    case Direction::kSendOnly:
-      return "sendonly";
-    case Direction::kRecvOnly:
-      return "recvonly";
-    case Direction::kInactive:
-      return "inactive";
+    case Direction::kSendRecv: return "sendrecv";
+    case Direction::kSendOnly: return "sendonly";
+    case Direction::kRecvOnly: return "recvonly";
+    case Direction::kInactive: return "inactive";
   }
   return "inactive";
 }
 
 std::string_view setupName(Setup setup) {
   switch (setup) {
-    case Setup::kUnspecified:
-      return "";
-    case Setup::kActPass:
-      return "actpass";
-    case Setup::kActive:
-      return "active";
-    case Setup::kPassive:
-      return "passive";
-    case Setup::kHoldConn:
-      return "holdconn";
+    case Setup::kUnspecified: return "";
+    case Setup::kActPass: return "actpass";
+    case Setup::kActive: return "active";
+    case Setup::kPassive: return "passive";
+    case Setup::kHoldConn: return "holdconn";
   }
   return "";
 }
 
 Direction reverse(Direction direction) {
   switch (direction) {
-    case Direction::kSendOnly:
-      return Direction::kRecvOnly;
-    case Direction::kRecvOnly:
-      return Direction::kSendOnly;
-    default:
-      return direction;
+    case Direction::kSendOnly: return Direction::kRecvOnly;
+    case Direction::kRecvOnly: return Direction::kSendOnly;
+    default: return direction;
   }
 }
 
@@ -1044,8 +1020,8 @@ std::optional<Fingerprint> Fingerprint::fromHex(std::string_view hex) {
     return std::nullopt;
   }
   for (size_t i = 0; i < fingerprint.sha256.size(); ++i) {
-    int high = hexDigit(hex[i * 3]);
-    int low = hexDigit(hex[i * 3 + 1]);
+    int high = hexDigitValue(hex[i * 3]);
+    int low = hexDigitValue(hex[i * 3 + 1]);
     if (high < 0 || low < 0 || (i + 1 < fingerprint.sha256.size() && hex[i * 3 + 2] != ':')) {
       return std::nullopt;
     }
@@ -1082,7 +1058,7 @@ uint32_t Codec::h264ProfileLevelId() const {
     return 0x42000a;
   }
   for (char c : *text) {
-    int digit = hexDigit(c);
+    int digit = hexDigitValue(c);
     if (digit < 0) {
       return 0x42000a;
     }
