@@ -104,5 +104,47 @@ def test_a_viewer_that_never_reads_is_dropped_alone():
             stop(publisher)
 
 
+HEADER_FLOOD_BYTES = 256 * 1024 * 1024
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_a_flood_of_chunk_headers_without_payload():
+    """A publisher that sends 256 MiB of chunk headers declaring empty audio messages,
+    on every chunk stream id: nothing accumulates, the live stream next to it plays."""
+    with Server(CONFIG) as server, tempfile.TemporaryDirectory() as folder:
+        publisher = publish(server.url())
+        try:
+            wait_for_stream(server)
+            out = Path(folder) / "viewer.flv"
+            viewer = record(server.url(), out, 8)
+            flooder = RawClient(server.rtmp_port)
+            flooder.handshake()
+            flooder.send(command("connect", 1, {"app": "live", "tcUrl": "rtmp://127.0.0.1/live"}))
+            flooder.send(command("createStream", 2, None))
+            flooder.send(command("publish", 0, None, "flood", "live", stream_id=1))
+            # Type-0 headers, length 0, audio, chunk stream ids 3..63 in turn.
+            block = b"".join(bytes([csid]) + bytes(3) + bytes(3) + b"\x08" + b"\x01\x00\x00\x00"
+                             for csid in range(3, 64)) * 1024
+            before = rss_kib(server.process.pid)
+            sent = 0
+            while sent < HEADER_FLOOD_BYTES:
+                flooder.send(block)
+                sent += len(block)
+            grown = rss_kib(server.process.pid) - before
+            assert grown < 16 * 1024, f"expected memory bounded under {sent >> 20} MiB of headers; RSS grew {grown} KiB"
+            flooder.close()
+            ended_ok(viewer, 40, "the viewer to record 8 s through the flood")
+            dts = [d for d, _ in packets(out, "v")]
+            assert dts and dts[-1] - dts[0] > 6, "expected ~8 s of video next to the flood"
+            assert server.alive()
+        finally:
+            stop(publisher)
+
+
 if __name__ == "__main__":
-    run_tests([test_hostile_peers_do_not_disturb_a_live_stream, test_a_viewer_that_never_reads_is_dropped_alone])
+    run_tests([test_hostile_peers_do_not_disturb_a_live_stream, test_a_viewer_that_never_reads_is_dropped_alone,
+               test_a_flood_of_chunk_headers_without_payload])
