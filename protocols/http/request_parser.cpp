@@ -85,7 +85,9 @@ std::optional<RequestParser::Failure> RequestParser::feed(std::span<const uint8_
 
 int RequestParser::fail(int status, std::string reason) {
   failure_ = Failure{status, std::move(reason)};
-  return 1;  // stops http_parser_execute
+  // Stops http_parser_execute from any callback. Not 1: from on_headers_complete, 1
+  // means "no body" and the refused request would complete (found by http_request_fuzz).
+  return -1;
 }
 
 bool RequestParser::headerRoom(size_t length) {

@@ -90,6 +90,15 @@ TEST_CASE("oversized and malformed requests get the right status") {
   CHECK(statusOf("GET /live/x.flv\r\n\r\n") == 400);
 }
 
+TEST_CASE("a refused request never comes out, even with its headers complete (found by http_request_fuzz)") {
+  RequestParser parser({});
+  std::vector<HttpRequest> out;
+  auto failure = parser.feed(bytes("GET */cam.flv?token=abc HTTP/1.1\r\nHost: x\r\n\r\n"), out);
+  REQUIRE(failure);
+  CHECK(failure->status == 400);
+  CHECK(out.empty());
+}
+
 TEST_CASE("a partial request is not a failure") {
   RequestParser parser({});
   std::vector<HttpRequest> out;
