@@ -1,20 +1,15 @@
 // The RTCP builders declared in rtcp_packet.h.
 #include <algorithm>
 
+#include "protocols/webrtc/rtp/rtcp_layout.h"
 #include "protocols/webrtc/rtp/rtcp_packet.h"
 
 namespace rtsedge::webrtc::rtp {
 namespace {
 
 constexpr uint8_t kVersionBits = 0x80;
-constexpr size_t kSsrcSize = 4;
-constexpr size_t kSenderInfoSize = 20;
-constexpr size_t kReportBlockSize = 24;
-constexpr size_t kFeedbackHeaderSize = 12;  // header, sender SSRC, media SSRC
-constexpr size_t kNackPairSize = 4;
-constexpr size_t kFirEntrySize = 8;
+using namespace layout;
 constexpr size_t kMaxFirEntries = 8190;     // what the 16-bit length field allows
-constexpr size_t kRembFixedSize = 8;        // "REMB", SSRC count, exponent and mantissa
 constexpr uint32_t kPsfbMediaSsrcNone = 0;  // FIR and REMB name their SSRCs in the FCI
 constexpr uint8_t kSdesCname = 1;
 constexpr size_t kMaxSdesText = 255;
@@ -152,7 +147,7 @@ void appendNack(BytesBuilder& out, uint32_t senderSsrc, uint32_t mediaSsrc, std:
     return;
   }
   // At most 65536 / 17 + 1 pairs, with distinct PIDs 17 apart: the length never overflows.
-  appendFeedbackHeader(out, kRtpfbNack, kRtcpRtpfb, kFeedbackHeaderSize + pairs.size() * kNackPairSize, senderSsrc,
+  appendFeedbackHeader(out, kRtpfbNack, kRtcpRtpfb, kFeedbackHeaderSize + pairs.size() * kNackEntrySize, senderSsrc,
                        mediaSsrc);
   for (const auto& pair : pairs) {
     out.appendU16(pair.pid);

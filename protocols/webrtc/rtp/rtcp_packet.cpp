@@ -5,17 +5,13 @@
 #include <algorithm>
 #include <string>
 
+#include "protocols/webrtc/rtp/rtcp_layout.h"
+
 namespace rtsedge::webrtc::rtp {
 namespace {
 
 constexpr uint8_t kVersion = 2;
-constexpr size_t kSsrcSize = 4;
-constexpr size_t kSenderInfoSize = 20;
-constexpr size_t kReportBlockSize = 24;
-constexpr size_t kFeedbackHeaderSize = 12;  // header, sender SSRC, media SSRC
-constexpr size_t kNackEntrySize = 4;
-constexpr size_t kFirEntrySize = 8;
-constexpr size_t kRembFixedSize = 8;  // "REMB", SSRC count, exponent and mantissa
+using namespace layout;
 constexpr size_t kTransportCcFixedSize = 8;
 constexpr size_t kAppFixedSize = 12;  // header, SSRC, name
 constexpr std::array<uint8_t, 4> kRembName = {'R', 'E', 'M', 'B'};

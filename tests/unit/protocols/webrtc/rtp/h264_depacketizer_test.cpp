@@ -15,6 +15,7 @@
 #include "protocols/webrtc/rtp/h264_packetizer.h"
 #include "protocols/webrtc/rtp/rtp_timestamp.h"
 #include "tests/unit/fixtures/avc_records.h"
+#include "tests/unit/fixtures/h264_frames.h"
 #include "tests/unit/fixtures/media_frames.h"
 
 namespace rtsedge::webrtc::rtp {
@@ -51,27 +52,7 @@ RtpPacketView view(const Wire& wire) {
   return packet;
 }
 
-// A frame of 4-byte length-prefixed units.
-FramePtr frameOf(const std::vector<ByteVector>& units, bool keyframe, int64_t ptsUs,
-                 TrackConfigPtr config = fixtures::videoConfig(Codec::kH264)) {
-  BytesBuilder payload;
-  for (const auto& unit : units) {
-    payload.appendU32(static_cast<uint32_t>(unit.size()));
-    payload.append(unit);
-  }
-  auto frame = std::make_shared<MediaFrame>();
-  frame->kind = TrackKind::kVideo;
-  frame->codec = Codec::kH264;
-  frame->keyframe = keyframe;
-  frame->dtsUs = frame->ptsUs = ptsUs;
-  frame->payload = payload.freeze();
-  frame->config = std::move(config);
-  return frame;
-}
-
-ByteVector nal(uint8_t header, size_t size, uint8_t seed = 1) {
-  return fixtures::fakeNalUnit({header}, size - 1, seed);
-}
+using fixtures::nal;
 
 // `count` frames 40 ms apart, a keyframe every `gop`, in every packetization: keyframes
 // of two IDR slices (FU-A), and delta frames cycling through one large slice (FU-A),
@@ -82,13 +63,13 @@ std::vector<FramePtr> stream(int count, int gop, TrackConfigPtr config = fixture
     const auto seed = static_cast<uint8_t>(v);
     const int64_t pts = v * fixtures::kVideoFrameUs;
     if (v % gop == 0) {
-      frames.push_back(frameOf({nal(0x65, 2500, seed), nal(0x65, 2000, seed + 1)}, true, pts, config));
+      frames.push_back(fixtures::h264Frame({nal(0x65, 2500, seed), nal(0x65, 2000, seed + 1)}, true, pts, config));
     } else if (v % 3 == 0) {
-      frames.push_back(frameOf({nal(0x41, 3000, seed)}, false, pts, config));
+      frames.push_back(fixtures::h264Frame({nal(0x41, 3000, seed)}, false, pts, config));
     } else if (v % 3 == 1) {
-      frames.push_back(frameOf({nal(0x41, 150, seed)}, false, pts, config));
+      frames.push_back(fixtures::h264Frame({nal(0x41, 150, seed)}, false, pts, config));
     } else {
-      frames.push_back(frameOf({nal(0x06, 30, seed), nal(0x41, 200, seed), nal(0x41, 300, seed)}, false, pts, config));
+      frames.push_back(fixtures::h264Frame({nal(0x06, 30, seed), nal(0x41, 200, seed), nal(0x41, 300, seed)}, false, pts, config));
     }
   }
   return frames;
@@ -168,7 +149,7 @@ std::vector<size_t> survivors(const std::vector<FramePtr>& frames, size_t lost) 
 
 // A parameter-set STAP-A and one IDR slice: the smallest complete keyframe.
 std::vector<Wire> keyframeWires(uint16_t sequence, uint32_t timestamp) {
-  auto packets = packetizeH264(*frameOf({nal(0x65, 100)}, true, 0));
+  auto packets = packetizeH264(*fixtures::h264Frame({nal(0x65, 100)}, true, 0));
   REQUIRE(packets.isOk());
   std::vector<Wire> wires;
   for (const auto& payload : packets->payloads) {
@@ -505,7 +486,7 @@ TEST_CASE("H.264 depacketizer: in-band SPS, PPS and AUD leave the payload; SEI s
   }
   H264PacketizerOptions options;
   options.aggregate = false;
-  auto idrPackets = packetizeH264(*frameOf({idr}, false, 1000), options);
+  auto idrPackets = packetizeH264(*fixtures::h264Frame({idr}, false, 1000), options);
   REQUIRE(idrPackets.isOk());
   for (const auto& payload : idrPackets->payloads) {
     wires.push_back({toVector(payload.data.span()), sequence++, 90, payload.marker, 0});
@@ -514,7 +495,7 @@ TEST_CASE("H.264 depacketizer: in-band SPS, PPS and AUD leave the payload; SEI s
   const auto out = feed(depacketizer, wires);
   REQUIRE(out.size() == 1);
   CHECK(out[0].keyframe);
-  CHECK(out[0].payload == frameOf({sei, idr}, true, 0)->payload);
+  CHECK(out[0].payload == fixtures::h264Frame({sei, idr}, true, 0)->payload);
   CHECK(out[0].config->record == Bytes::copyOf(fixtures::kAvcc1280x720));
 }
 
@@ -522,12 +503,12 @@ TEST_CASE("H.264 depacketizer: an access unit over the size cap is dropped and c
   H264DepacketizerOptions options;
   options.maxFrameSize = 4000;
   const std::vector<FramePtr> frames = {
-      frameOf({nal(0x65, 1000)}, true, 0),
-      frameOf({nal(0x41, 2000), nal(0x41, 2000)}, false, 40'000),  // 4008 bytes
-      frameOf({nal(0x41, 100)}, false, 80'000),
-      frameOf({nal(0x65, 3000), nal(0x65, 960)}, true, 120'000),  // 3968 + 32 of SPS and PPS: fits
-      frameOf({nal(0x41, 5000)}, false, 160'000),                  // one FU-A unit over
-      frameOf({nal(0x65, 100)}, true, 200'000),
+      fixtures::h264Frame({nal(0x65, 1000)}, true, 0),
+      fixtures::h264Frame({nal(0x41, 2000), nal(0x41, 2000)}, false, 40'000),  // 4008 bytes
+      fixtures::h264Frame({nal(0x41, 100)}, false, 80'000),
+      fixtures::h264Frame({nal(0x65, 3000), nal(0x65, 960)}, true, 120'000),  // 3968 + 32 of SPS and PPS: fits
+      fixtures::h264Frame({nal(0x41, 5000)}, false, 160'000),                  // one FU-A unit over
+      fixtures::h264Frame({nal(0x65, 100)}, true, 200'000),
   };
   H264Depacketizer depacketizer(options);
   const auto out = feed(depacketizer, packetizeAll(frames, 0));
@@ -571,7 +552,7 @@ void checkHostile(const std::vector<ByteVector>& payloads, bool dropsFrame) {
   CHECK(out.back().keyframe);
   CHECK(depacketizer.stats().framesIncomplete == (dropsFrame ? 1 : 0));
   if (!dropsFrame) {
-    CHECK(out[1].payload == frameOf({nal(0x41, 20)}, false, 0)->payload);
+    CHECK(out[1].payload == fixtures::h264Frame({nal(0x41, 20)}, false, 0)->payload);
   }
 }
 

@@ -11,6 +11,7 @@
 #include "protocols/codec/annexb.h"
 #include "protocols/codec/avc.h"
 #include "tests/unit/fixtures/avc_records.h"
+#include "tests/unit/fixtures/h264_frames.h"
 #include "tests/unit/fixtures/media_frames.h"
 
 namespace rtsedge::webrtc::rtp {
@@ -22,29 +23,8 @@ ByteVector toVector(std::span<const uint8_t> data) {
   return {data.begin(), data.end()};
 }
 
-// An H.264 frame of these NAL units, prefixed as config says.
-std::shared_ptr<MediaFrame> h264Frame(const std::vector<ByteVector>& units, bool keyframe,
-                                      TrackConfigPtr config = fixtures::videoConfig(Codec::kH264), int64_t ptsUs = 0) {
-  BytesBuilder payload;
-  for (const auto& unit : units) {
-    for (unsigned shift = 8u * config->nalLengthSize; shift > 0; shift -= 8) {
-      payload.appendByte(static_cast<uint8_t>(unit.size() >> (shift - 8)));
-    }
-    payload.append(unit);
-  }
-  auto frame = std::make_shared<MediaFrame>();
-  frame->kind = TrackKind::kVideo;
-  frame->codec = Codec::kH264;
-  frame->keyframe = keyframe;
-  frame->dtsUs = frame->ptsUs = ptsUs;
-  frame->payload = payload.freeze();
-  frame->config = std::move(config);
-  return frame;
-}
-
-ByteVector nal(uint8_t header, size_t size, uint8_t seed = 1) {
-  return fixtures::fakeNalUnit({header}, size - 1, seed);
-}
+using fixtures::h264Frame;
+using fixtures::nal;
 
 // The NAL units a receiver gets back from the payloads, decoded here independently of
 // the depacketizer. Checks the RFC 6184 framing on the way.
@@ -155,7 +135,7 @@ TEST_CASE("H.264 packetizer: delta frames get no parameter sets; frames carrying
   auto bare = std::make_shared<TrackConfig>(*config);
   bare->record = Bytes();
   const std::vector<ByteVector> idr = {nal(0x65, 500)};
-  CHECK(unitsOf(packetize(*h264Frame(idr, true, bare))) == idr);
+  CHECK(unitsOf(packetize(*h264Frame(idr, true, 0, bare))) == idr);
   // Only an SPS in band: the record's pair is sent before it.
   const std::vector<ByteVector> spsOnly = {sets[0], nal(0x65, 100)};
   std::vector<ByteVector> expected = {sets[0], sets[1], sets[0], nal(0x65, 100)};
@@ -279,7 +259,7 @@ TEST_CASE("H.264 packetizer: 1- and 2-byte length prefixes, timestamps with a ba
     const std::vector<ByteVector> units = {nal(0x41, 100), nal(0x41, 200)};
     H264PacketizerOptions options;
     options.timestampBase = 0xffffffffu;
-    const PacketizedFrame packets = packetize(*h264Frame(units, false, config, 1'000'000), options);
+    const PacketizedFrame packets = packetize(*h264Frame(units, false, 1'000'000, config), options);
     CHECK(unitsOf(packets) == units);
     CHECK(packets.timestamp == 89999);
   }
@@ -302,9 +282,9 @@ TEST_CASE("H.264 packetizer: refuses other codecs, malformed frames and records,
 
   auto badRecord = std::make_shared<TrackConfig>(*fixtures::videoConfig(Codec::kH264));
   badRecord->record = badRecord->record.slice(0, 10);
-  CHECK_FALSE(packetizeH264(*h264Frame(units, true, badRecord)).isOk());
+  CHECK_FALSE(packetizeH264(*h264Frame(units, true, 0, badRecord)).isOk());
   // A delta frame never reads the record.
-  CHECK(packetizeH264(*h264Frame(units, false, badRecord)).isOk());
+  CHECK(packetizeH264(*h264Frame(units, false, 0, badRecord)).isOk());
 }
 
 TEST_SUITE_END();
