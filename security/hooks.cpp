@@ -140,7 +140,7 @@ std::unique_ptr<Hooks::Ticket> Hooks::ask(const AccessRequest& request, Done don
     return nullptr;
   }
   SteadyTime sent = clock_.now();
-  const std::string& url = request.action == AccessAction::kPublish ? settings_.onPublish : settings_.onPlay;
+  const HttpUrl& url = request.action == AccessAction::kPublish ? *onPublish_ : *onPlay_;
   post(url, eventName(request.action, false), request, [this, key, hook, sent](Result<HttpReply> reply) {
     duration_.observe(std::chrono::duration<double>(clock_.now() - sent).count());
     AccessDecision decision = decide(reply, hook);
@@ -159,8 +159,7 @@ void Hooks::ended(const AccessRequest& request) {
     requests_.labels({std::string(hook), "overload"}).inc();
     return;
   }
-  const std::string& text = request.action == AccessAction::kPublish ? settings_.onUnpublish : settings_.onStop;
-  post(text, eventName(request.action, true), request, [this, hook](Result<HttpReply> reply) {
+  post(*url, eventName(request.action, true), request, [this, hook](Result<HttpReply> reply) {
     if (!reply) {
       spdlog::warn("hook {}: {}", hook, reply.error().message());
     }
@@ -168,19 +167,13 @@ void Hooks::ended(const AccessRequest& request) {
   });
 }
 
-void Hooks::post(const std::string& text, std::string_view action, const AccessRequest& request,
+void Hooks::post(const HttpUrl& url, std::string_view action, const AccessRequest& request,
                  std::function<void(Result<HttpReply>)> done) {
   uint64_t id = nextPost_++;
-  auto url = parseHttpUrl(text);
-  if (!url) {
-    done(url.error());
-    return;
-  }
-  auto finishedEarly = std::make_shared<bool>(false);  // done ran inside start()
+  // HttpPost reports from the loop, never inside start(): the post is in inFlight_ by then.
   auto httpPost = HttpPost::start(
-      loop_, *url, "application/json", body(action, request, nodeId_), settings_.timeout,
-      [this, id, finishedEarly, done = std::move(done)](Result<HttpReply> reply) {
-        *finishedEarly = true;
+      loop_, url, "application/json", body(action, request, nodeId_), settings_.timeout,
+      [this, id, done = std::move(done)](Result<HttpReply> reply) {
         // The post is destroyed on the next turn: it is inside its own callback now.
         auto it = inFlight_.find(id);
         if (it != inFlight_.end()) {
@@ -194,7 +187,7 @@ void Hooks::post(const std::string& text, std::string_view action, const AccessR
         }
         done(std::move(reply));
       });
-  if (httpPost != nullptr && !*finishedEarly) {
+  if (httpPost != nullptr) {
     inFlight_.emplace(id, std::move(httpPost));
   }
 }

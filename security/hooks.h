@@ -63,7 +63,7 @@ class Hooks {
   };
 
   std::string cacheKey(const AccessRequest& request) const;
-  void post(const std::string& url, std::string_view action, const AccessRequest& request,
+  void post(const HttpUrl& url, std::string_view action, const AccessRequest& request,
             std::function<void(Result<HttpReply>)> done);
   void answer(const std::string& key, const AccessDecision& decision, bool cacheable);
   AccessDecision decide(const Result<HttpReply>& reply, std::string_view hook) const;
