@@ -46,6 +46,8 @@ App::App(Config config)
                   clients_, api_, access_, http::HttpRoutes::kApi},
       srtSessionMetrics_(registry_, "srt"),
       srtMetrics_(registry_),
+      webrtcSessionMetrics_(registry_, "webrtc"),
+      webrtcMetrics_(registry_),
       tierMetrics_(registry_),
       tick_(loop_,
             [this] {
@@ -105,6 +107,11 @@ Status App::start() {
     }
     srt_ = std::move(*srt);
   }
+  if (config_.webrtc.enabled) {
+    if (Status webrtc = startWebRtc(); !webrtc) {
+      return webrtc;
+    }
+  }
   if (Status http = startHttp(); !http) {
     return http;
   }
@@ -116,6 +123,33 @@ Status App::start() {
   uv_signal_start(sigint_.get(), &App::onSignal, SIGINT);
   uv_signal_start(sigterm_.get(), &App::onSignal, SIGTERM);
   uv_signal_start(sighup_.get(), &App::onReloadSignal, SIGHUP);
+  return Status::ok();
+}
+
+Status App::startWebRtc() {
+  if (Status srtp = webrtc::initSrtpLibrary(); !srtp) {
+    return srtp.error().wrap("webrtc");
+  }
+  auto certificate = webrtc::DtlsCertificate::generate();
+  if (!certificate) {
+    return certificate.error().wrap("webrtc: DTLS certificate");
+  }
+  auto transport = webrtc::WebRtcTransport::start(loop_, config_.webrtc, webrtcMetrics_);
+  if (!transport) {
+    return transport.error();
+  }
+  webrtcTransport_ = std::move(*transport);
+  webrtcContext_ = std::make_unique<webrtc::WebRtcContext>(webrtc::WebRtcContext{
+      loop_, hub_, clock_, config_.webrtc, config_.viewers, config_.http.playWait, webrtcSessionMetrics_,
+      webrtcMetrics_, clients_, access_, std::move(*certificate), *webrtcTransport_});
+  webrtc_ = std::make_unique<webrtc::WebRtcService>(*webrtcContext_);
+  httpContext_.signaling = webrtc_.get();
+  std::string candidates;
+  for (const auto& candidate : webrtcTransport_->candidates()) {
+    candidates += (candidates.empty() ? "" : ", ") + candidate.address;
+  }
+  spdlog::info("webrtc: listening on udp {}:{} (candidates: {})", config_.webrtc.listen.host,
+               webrtcTransport_->port(), candidates);
   return Status::ok();
 }
 
@@ -230,6 +264,10 @@ void App::stop() {
   }
   if (srt_) {
     srt_->shutdown();
+  }
+  if (webrtc_) {
+    webrtc_->stop();
+    webrtcTransport_->close();
   }
   if (srtPoller_) {
     srtPoller_->stop();

@@ -17,6 +17,10 @@
 #include "protocols/srt/srt_server.h"
 #include "protocols/srt/srt_stats.h"
 #include "protocols/srt/srt_upstream.h"
+#include "protocols/webrtc/server/webrtc_context.h"
+#include "protocols/webrtc/server/webrtc_metrics.h"
+#include "protocols/webrtc/server/webrtc_service.h"
+#include "protocols/webrtc/server/webrtc_transport.h"
 #include "relay/clients.h"
 #include "relay/clock.h"
 #include "relay/config.h"
@@ -50,6 +54,7 @@ class App {
   static void onSignal(uv_signal_t* handle, int signal);
   static void onReloadSignal(uv_signal_t* handle, int signal);
   Status startHttp();
+  Status startWebRtc();
   // The tier logic, for a node with upstreams.
   void startTier();
 
@@ -81,6 +86,11 @@ class App {
   std::unique_ptr<srt::SrtPoller> srtPoller_;
   std::unique_ptr<srt::SrtContext> srtContext_;
   std::unique_ptr<srt::SrtServer> srt_;
+  SessionMetrics webrtcSessionMetrics_;
+  webrtc::WebRtcMetrics webrtcMetrics_;
+  std::unique_ptr<webrtc::WebRtcTransport> webrtcTransport_;
+  std::unique_ptr<webrtc::WebRtcContext> webrtcContext_;
+  std::unique_ptr<webrtc::WebRtcService> webrtc_;
   TierMetrics tierMetrics_;
   std::unique_ptr<rtmp::RtmpUpstreamContext> rtmpUpstream_;
   std::unique_ptr<srt::SrtUpstreamContext> srtUpstream_;

@@ -1,6 +1,7 @@
 #include "relay/config.h"
 
 #include <fmt/format.h>
+#include <arpa/inet.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "relay/config_values.h"
+#include "relay/quoted.h"
 #include "relay/stream_key.h"
 #include "security/http_client.h"
 
@@ -368,6 +370,25 @@ void readValues(Section& section, const char* key, const char* itemName, std::ve
   });
 }
 
+void readWebRtc(Section& section, WebRtcSettings& webrtc) {
+  section.value("enabled", webrtc.enabled, parseBool);
+  section.value("listen", webrtc.listen, parseListenAddress);
+  readValues(section, "candidates", "address", webrtc.candidates, [](std::string_view text) -> Result<std::string> {
+    in6_addr ip6{};
+    in_addr ip4{};
+    std::string address(text);
+    if (inet_pton(AF_INET, address.c_str(), &ip4) != 1 && inet_pton(AF_INET6, address.c_str(), &ip6) != 1) {
+      return Error(fmt::format("{} is not an IPv4 or IPv6 address", quoted(text)));
+    }
+    return address;
+  });
+  section.duration("connect_timeout", webrtc.connectTimeout, Millis(1000), Millis(300'000));
+  section.duration("consent_timeout", webrtc.consentTimeout, Millis(5000), Millis(300'000));
+  section.choice("b_frames", webrtc.bFrames, {{"drop", BFramePolicy::kDrop}, {"pass", BFramePolicy::kPass}});
+  section.integer("max_sessions", webrtc.maxSessions, 1, 1'000'000);
+  section.duration("nack_history", webrtc.nackHistory, Millis(100), Millis(10'000));
+}
+
 void readAccessRules(Section& section, AccessRules& rules) {
   section.value("signed", rules.requireSignature, parseBool);
   readValues(section, "allow", "cidr", rules.allow, security::Cidr::parse);
@@ -456,6 +477,7 @@ Config readConfig(const YAML::Node& root, std::string_view source) {
   top.section("rtmp", [&](Section& rtmp) { readRtmp(rtmp, config.rtmp); });
   top.section("http", [&](Section& http) { readHttp(http, config.http); });
   top.section("srt", [&](Section& srt) { readSrt(srt, config.srt); });
+  top.section("webrtc", [&](Section& webrtc) { readWebRtc(webrtc, config.webrtc); });
   top.section("streams", [&](Section& streams) { readStreams(streams, config.streams); });
   top.section("viewers", [&](Section& viewers) { readViewers(viewers, config.viewers); });
   top.list("upstreams", "url", [&](Section& upstream) { readUpstream(upstream, config.upstreams); });

@@ -68,6 +68,22 @@ struct SrtSettings {
 
 enum class DuplicatePublish { kReject, kReplace };
 
+// What a WebRTC viewer gets of a stream with B-frames, which browsers' decoders do not take.
+enum class BFramePolicy : uint8_t { kDrop, kPass };
+
+struct WebRtcSettings {
+  bool enabled = true;
+  ListenAddress listen{"0.0.0.0", 8000};  // UDP: ICE-lite, DTLS and SRTP of every session
+  // Addresses advertised as host candidates (the node's public addresses behind NAT);
+  // empty: the listen address, or every local address when it is 0.0.0.0 or [::].
+  std::vector<std::string> candidates;
+  Millis connectTimeout{10000};  // answer -> ICE checked and DTLS connected
+  Millis consentTimeout{30000};  // no ICE consent (STUN check) this long: the peer is gone
+  BFramePolicy bFrames = BFramePolicy::kDrop;
+  uint32_t maxSessions = 10000;
+  Millis nackHistory{1000};  // how old a packet a viewer's NACK can still get again
+};
+
 struct StreamSettings {
   bool gopCache = true;
   Millis gopCacheMaxDuration{10000};
@@ -168,6 +184,7 @@ struct Config {
   RtmpSettings rtmp;
   HttpSettings http;
   SrtSettings srt;
+  WebRtcSettings webrtc;
   StreamSettings streams;
   ViewerSettings viewers;
   std::vector<UpstreamSettings> upstreams;  // empty: this node is an origin

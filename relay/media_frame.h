@@ -58,7 +58,7 @@ struct TrackConfig {
 using TrackConfigPtr = std::shared_ptr<const TrackConfig>;
 
 // Egress formats that cache their serialized form of a frame inside the frame.
-enum class EgressFormat : uint8_t { kRtmp, kFlv, kMpegTs, kCount };
+enum class EgressFormat : uint8_t { kRtmp, kFlv, kMpegTs, kRtp, kCount };
 
 // One access unit of one track. Built by an ingest session, handed to a Stream,
 // then immutable and shared by reference count across sessions and threads.

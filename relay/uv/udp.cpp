@@ -43,6 +43,13 @@ bool UdpSocket::send(std::span<const uint8_t> data, const sockaddr* to) {
   return true;
 }
 
+void UdpSocket::setBufferSizes(int bytes) {
+  int value = bytes;
+  uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(handle_.get()), &value);
+  value = bytes;
+  uv_recv_buffer_size(reinterpret_cast<uv_handle_t*>(handle_.get()), &value);
+}
+
 void UdpSocket::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   auto* self = ownerOf<UdpSocket>(handle);
   if (self == nullptr) {
@@ -60,7 +67,7 @@ void UdpSocket::onReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, 
   if (self == nullptr || nread <= 0 || from == nullptr || (flags & UV_UDP_PARTIAL) != 0) {
     return;
   }
-  self->listener_.onDatagram({reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)}, from);
+  self->listener_.onDatagram({reinterpret_cast<uint8_t*>(buf->base), static_cast<size_t>(nread)}, from);
 }
 
 }  // namespace rtsedge::uv

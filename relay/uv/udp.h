@@ -21,7 +21,9 @@ class UdpSocket {
  public:
   class Listener {
    public:
-    virtual void onDatagram(std::span<const uint8_t> data, const sockaddr* from) = 0;
+    // `data` is the loop's read buffer: the listener may work on it in place (SRTP
+    // decrypts in place) until it returns.
+    virtual void onDatagram(std::span<uint8_t> data, const sockaddr* from) = 0;
 
    protected:
     ~Listener() = default;
@@ -34,6 +36,9 @@ class UdpSocket {
   UdpSocket& operator=(const UdpSocket&) = delete;
 
   uint16_t port() const { return port_; }
+  // The kernel's send and receive buffers (SO_SNDBUF, SO_RCVBUF): a keyframe burst to many
+  // viewers leaves at once; what does not fit is dropped. Best effort (the kernel caps it).
+  void setBufferSizes(int bytes);
   // False when the datagram was dropped (the kernel's buffer is full, or the socket is closed).
   bool send(std::span<const uint8_t> data, const sockaddr* to);
   void close() { handle_.close(); }

@@ -12,7 +12,7 @@ namespace rtsedge::uv {
 namespace {
 
 struct Inbox final : UdpSocket::Listener {
-  void onDatagram(std::span<const uint8_t> data, const sockaddr* from) override {
+  void onDatagram(std::span<uint8_t> data, const sockaddr* from) override {
     datagrams.emplace_back(data.begin(), data.end());
     senders.push_back(formatSocketAddress(from));
   }

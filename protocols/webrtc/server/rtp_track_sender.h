@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "protocols/webrtc/rtp/retransmission_buffer.h"
+#include "protocols/webrtc/rtp/rtcp_packet.h"
+#include "protocols/webrtc/rtp/rtp_packet.h"
+#include "relay/bytes.h"
+
+namespace rtsedge::webrtc {
+
+struct RtpTrackSenderSettings {
+  uint32_t ssrc = 0;
+  uint8_t payloadType = 0;
+  uint32_t clockRate = 90000;
+  int64_t historyUs = 1'000'000;  // how old a packet a NACK still gets again
+};
+
+// One track a WebRTC viewer receives: its SSRC and sequence numbers, the packets kept
+// for NACKs, and what its sender reports say. The payloads are the stream's shared ones;
+// the header is this viewer's.
+class RtpTrackSender {
+ public:
+  // Sequence numbers start at a random value (RFC 3550 5.1).
+  explicit RtpTrackSender(RtpTrackSenderSettings settings);
+
+  // The RTP packet (unprotected) for the next sequence number; kept for resends.
+  Bytes packet(const rtp::RtpPayload& payload, uint32_t timestamp, int64_t mediaUs, int64_t nowUs);
+  // The kept packet a NACK asks for, unless too old or resent within `minIntervalUs`.
+  std::optional<Bytes> resend(uint16_t sequence, int64_t nowUs, int64_t minIntervalUs);
+  // Lets go of packets past the history's age.
+  void expire(int64_t nowUs) { history_.expire(nowUs); }
+
+  // An SR for this track now, or nullopt before the first packet. `rtpNow` maps the
+  // media time now onto this track's RTP clock.
+  std::optional<rtp::SenderReport> senderReport(uint64_t ntpNow, uint32_t rtpNow) const;
+  bool started() const { return packets_ > 0; }
+  // The media time of the last packet sent and when it was sent (us of the caller's clock).
+  int64_t lastMediaUs() const { return lastMediaUs_; }
+  int64_t lastSentUs() const { return lastSentUs_; }
+
+  uint32_t ssrc() const { return settings_.ssrc; }
+  uint32_t clockRate() const { return settings_.clockRate; }
+  uint64_t packets() const { return packets_; }
+  uint64_t bytes() const { return octets_; }
+
+ private:
+  RtpTrackSenderSettings settings_;
+  uint16_t sequence_;
+  rtp::RetransmissionBuffer history_;
+  uint32_t packets_ = 0;  // 32-bit counters wrap, as the SR's fields do
+  uint32_t octets_ = 0;
+  int64_t lastMediaUs_ = 0;
+  int64_t lastSentUs_ = 0;
+};
+
+// A random 32-bit value from the process's CSPRNG (SSRCs, timestamp bases, ids).
+uint32_t randomU32();
+
+}  // namespace rtsedge::webrtc

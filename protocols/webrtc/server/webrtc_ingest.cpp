@@ -1,0 +1,160 @@
+#include "protocols/webrtc/server/webrtc_ingest.h"
+
+#include <algorithm>
+
+#include "protocols/webrtc/rtp/rtcp_packet.h"
+
+namespace rtsedge::webrtc {
+
+namespace {
+constexpr Millis kPliInterval{500};
+constexpr Millis kReportInterval{1000};
+constexpr int64_t kMinNackRetryUs = 20'000;
+constexpr int64_t kMaxNackRetryUs = 500'000;
+}  // namespace
+
+WebRtcIngest::WebRtcIngest(IngestTracks tracks, const Clock& clock, StreamSource::Listener& listener)
+    : StreamSource(listener), tracks_(tracks), clock_(clock), start_(clock.now()), opus_(tracks.audioChannels) {}
+
+WebRtcIngest::Track* WebRtcIngest::trackFor(const rtp::RtpPacketView& packet) {
+  Track* track = nullptr;
+  if (tracks_.videoPayloadType && packet.payloadType == *tracks_.videoPayloadType) {
+    track = &video_;
+  } else if (tracks_.audioPayloadType && packet.payloadType == *tracks_.audioPayloadType) {
+    track = &audio_;
+  }
+  if (track != nullptr && (!track->stats || track->ssrc != packet.ssrc)) {
+    // The first packet of the track, or the sender restarted with a new SSRC.
+    track->ssrc = packet.ssrc;
+    track->stats = std::make_unique<rtp::ReceiverStats>(packet.ssrc);
+    track->nacks = rtp::NackGenerator();
+    if (tracks_.transportCcId && (!twcc_ || track == &video_)) {
+      twcc_ = std::make_unique<rtp::TwccRecorder>(0, packet.ssrc);
+    }
+  }
+  return track;
+}
+
+int64_t WebRtcIngest::mediaUs(Track& track, uint32_t rtpTimestamp, SteadyTime arrival) {
+  int64_t unwrapped = track.unwrapper.unwrap(rtpTimestamp);
+  if (!track.firstUnwrapped) {
+    // Each track starts where its first packet arrived on the session's clock, so both
+    // tracks share one timeline within the network's jitter.
+    track.firstUnwrapped = unwrapped;
+    track.firstUs = std::chrono::duration_cast<Micros>(arrival - start_).count();
+  }
+  return track.firstUs + rtp::clockUnitsToUs(unwrapped - *track.firstUnwrapped, track.clockRate);
+}
+
+void WebRtcIngest::onRtp(const rtp::RtpPacketView& packet, SteadyTime arrival) {
+  ++stats_.packets;
+  Track* track = trackFor(packet);
+  if (track == nullptr) {
+    ++stats_.packetsUnknown;
+    return;
+  }
+  int64_t arrivalUs = std::chrono::duration_cast<Micros>(arrival - start_).count();
+  auto arrivalRtp = static_cast<uint32_t>(rtp::usToClockUnits(arrivalUs, track->clockRate));
+  track->stats->onPacket(packet.sequence, packet.timestamp, arrivalRtp);
+  if (twcc_ && tracks_.transportCcId) {
+    if (auto value = packet.extension(*tracks_.transportCcId); value && value->size() >= 2) {
+      twcc_->onPacket(loadU16(value->data()), arrivalUs);
+    }
+  }
+  std::vector<rtp::DepacketizedFrame> frames;
+  if (track == &video_) {
+    if (track->nacks.onPacket(packet.sequence, arrivalUs) == rtp::NackGenerator::Arrival::kJumped) {
+      lastPli_.reset();  // the next feedback asks for a keyframe at once
+    }
+    frames = h264_.push(packet);
+  } else {
+    frames = opus_.push(packet);
+  }
+  for (rtp::DepacketizedFrame& frame : frames) {
+    publish(*track, frame, arrival);
+  }
+}
+
+void WebRtcIngest::publish(Track& track, rtp::DepacketizedFrame& frame, SteadyTime arrival) {
+  Stream* target = stream();
+  if (target == nullptr) {
+    return;
+  }
+  if (frame.configChanged || track.config != frame.config) {
+    track.config = frame.config;
+    target->publishConfig(frame.config);
+  }
+  auto media = std::make_shared<MediaFrame>();
+  media->kind = track.kind;
+  media->codec = frame.config->codec;
+  media->ptsUs = mediaUs(track, frame.timestamp, arrival);
+  media->dtsUs = media->ptsUs;  // browsers send no B-frames: decode order is display order
+  media->keyframe = frame.keyframe;
+  media->payload = std::move(frame.payload);
+  media->config = frame.config;
+  media->arrival = arrival;
+  lastMedia_ = arrival;
+  ++stats_.framesPublished;
+  target->publishFrame(std::move(media));
+}
+
+void WebRtcIngest::onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, SteadyTime arrival) {
+  int64_t arrivalUs = std::chrono::duration_cast<Micros>(arrival - start_).count();
+  for (Track* track : {&video_, &audio_}) {
+    if (track->stats && track->ssrc == ssrc) {
+      track->stats->onSenderReport(ntpTimestamp, arrivalUs);
+    }
+  }
+}
+
+Bytes WebRtcIngest::feedback(SteadyTime now, uint32_t localSsrc, int64_t rttUs) {
+  int64_t nowUs = std::chrono::duration_cast<Micros>(now - start_).count();
+  BytesBuilder out;
+  rtp::ReceiverReport report{.ssrc = localSsrc, .reports = {}};
+  bool reportDue = now - lastReport_ >= kReportInterval;
+  if (reportDue) {
+    lastReport_ = now;
+    for (Track* track : {&video_, &audio_}) {
+      if (track->stats && track->stats->hasPackets()) {
+        report.reports.push_back(track->stats->makeReportBlock(nowUs));
+      }
+    }
+  }
+  // Reduced-size RTCP is negotiated by browsers, but a compound packet that starts with
+  // an RR is valid for every receiver.
+  rtp::appendReceiverReport(out, report);
+  size_t header = out.size();
+  if (video_.stats) {
+    std::vector<uint16_t> lost = video_.nacks.due(nowUs, std::clamp(rttUs, kMinNackRetryUs, kMaxNackRetryUs));
+    if (!lost.empty()) {
+      nacksSent_ += lost.size();
+      rtp::appendNack(out, localSsrc, video_.ssrc, lost);
+    }
+    if (h264_.needsKeyframe() && (!lastPli_ || now - *lastPli_ >= kPliInterval)) {
+      lastPli_ = now;
+      ++plisSent_;
+      rtp::appendPli(out, localSsrc, video_.ssrc);
+    }
+  }
+  if (twcc_) {
+    for (const Bytes& packet : twcc_->buildFeedback()) {
+      out.append(packet);
+    }
+  }
+  if (out.size() == header && !reportDue) {
+    return Bytes();
+  }
+  return out.freeze();
+}
+
+uint64_t WebRtcIngest::packetsLost() const {
+  uint64_t lost = 0;
+  for (const Track* track : {&video_, &audio_}) {
+    if (track->stats) {
+      lost += static_cast<uint64_t>(std::max<int64_t>(0, track->stats->cumulativeLost()));
+    }
+  }
+  return lost;
+}
+
+}  // namespace rtsedge::webrtc

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "protocols/webrtc/rtp/h264_depacketizer.h"
+#include "protocols/webrtc/rtp/opus_rtp.h"
+#include "protocols/webrtc/rtp/rtcp_receiver_stats.h"
+#include "protocols/webrtc/rtp/rtcp_twcc.h"
+#include "protocols/webrtc/rtp/rtp_packet.h"
+#include "protocols/webrtc/rtp/rtp_timestamp.h"
+#include "relay/clock.h"
+#include "relay/stream_source.h"
+
+namespace rtsedge::webrtc {
+
+// What the answer agreed on for a WHIP publisher's media.
+struct IngestTracks {
+  std::optional<uint8_t> videoPayloadType;  // H.264
+  std::optional<uint8_t> audioPayloadType;  // Opus
+  uint8_t audioChannels = 2;
+  std::optional<uint8_t> transportCcId;  // the transport-wide sequence number extension's id
+};
+
+struct IngestStats {
+  uint64_t packets = 0;
+  uint64_t framesPublished = 0;
+  uint64_t packetsUnknown = 0;  // a payload type the answer did not agree on
+};
+
+// A WHIP publisher's media -> a Stream: RTP depacketized into frames (H.264, Opus),
+// RTP clocks mapped onto the stream's microsecond timeline, and the feedback a browser
+// sender needs: receiver reports, NACKs for lost packets, PLIs while a keyframe is
+// needed, and transport-wide congestion control feedback so its bandwidth estimate grows.
+class WebRtcIngest final : public StreamSource {
+ public:
+  WebRtcIngest(IngestTracks tracks, const Clock& clock, StreamSource::Listener& listener);
+
+  void onRtp(const rtp::RtpPacketView& packet, SteadyTime arrival);
+  void onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, SteadyTime arrival);
+  // RTCP to send now (a compound packet; empty when nothing is due): NACKs and TWCC
+  // every call, PLI when a keyframe is needed (at most every 500 ms), RRs every second.
+  Bytes feedback(SteadyTime now, uint32_t localSsrc, int64_t rttUs);
+
+  const IngestStats& stats() const { return stats_; }
+  uint64_t nacksSent() const { return nacksSent_; }
+  uint64_t plisSent() const { return plisSent_; }
+  uint64_t packetsLost() const;
+  bool receivedMedia() const { return stats_.framesPublished > 0; }
+  SteadyTime lastMedia() const { return lastMedia_; }
+
+ private:
+  // One incoming SSRC's state.
+  struct Track {
+    Track(TrackKind kind_, uint32_t clockRate_) : kind(kind_), clockRate(clockRate_) {}
+    TrackKind kind;
+    uint32_t clockRate;
+    uint32_t ssrc = 0;
+    std::unique_ptr<rtp::ReceiverStats> stats;
+    rtp::NackGenerator nacks;
+    rtp::RtpTimestampUnwrapper unwrapper;
+    std::optional<int64_t> firstUnwrapped;
+    int64_t firstUs = 0;  // where the first timestamp sits on the stream's timeline
+    TrackConfigPtr config;
+  };
+
+  Track* trackFor(const rtp::RtpPacketView& packet);
+  void publish(Track& track, rtp::DepacketizedFrame& frame, SteadyTime arrival);
+  int64_t mediaUs(Track& track, uint32_t rtpTimestamp, SteadyTime arrival);
+
+  IngestTracks tracks_;
+  const Clock& clock_;
+  SteadyTime start_;
+  Track video_{TrackKind::kVideo, rtp::kVideoClockRate};
+  Track audio_{TrackKind::kAudio, rtp::kOpusClockRate};
+  rtp::H264Depacketizer h264_;
+  rtp::OpusDepacketizer opus_;
+  std::unique_ptr<rtp::TwccRecorder> twcc_;
+  IngestStats stats_;
+  SteadyTime lastMedia_{};
+  std::optional<SteadyTime> lastPli_;
+  SteadyTime lastReport_{};
+  uint64_t nacksSent_ = 0;
+  uint64_t plisSent_ = 0;
+};
+
+}  // namespace rtsedge::webrtc
