@@ -23,6 +23,10 @@ bool EgressSubscriber::wanted(TrackKind kind) const {
   return filter_.data;
 }
 
+bool EgressSubscriber::acceptsAudio(Codec codec) const {
+  return filter_.audio && muxer_.carriesAudio(codec);
+}
+
 void EgressSubscriber::onMetadata(const Bytes& amf0) {
   pendingMetadata_ = amf0;
 }

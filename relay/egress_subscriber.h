@@ -16,6 +16,9 @@ class Muxer {
   virtual Bytes trackConfig(const TrackConfig& config, int64_t dtsUs) = 0;
   // Empty Bytes: this format does not carry the frame's codec.
   virtual Bytes frame(const FramePtr& frame) = 0;
+  // Whether frame() carries audio in `codec`: the same predicate, asked once per viewer
+  // (Subscriber::acceptsAudio) so a stream can hand it a transcoded rendition instead.
+  virtual bool carriesAudio(Codec codec) const = 0;
 };
 
 // Which tracks a viewer asked for (?only-audio=1, ?only-video=1).
@@ -51,6 +54,8 @@ class EgressSubscriber final : public Subscriber {
   void onSourceLost() override;
   void onSourceRestored() override;
   void onStreamEnded() override;
+  // What the muxer carries, and no audio at all for a viewer that asked for none.
+  bool acceptsAudio(Codec codec) const override;
 
  private:
   bool wanted(TrackKind kind) const;

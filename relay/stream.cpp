@@ -21,7 +21,8 @@ Stream::Stream(std::string key, const StreamSettings& settings, const Clock& clo
       clock_(clock),
       metrics_(metrics),
       sourceAbsentSince_(clock.now()),
-      gopCache_(GopCacheLimits{settings.gopCache, settings.gopCacheMaxDuration, settings.gopCacheMaxBytes}) {}
+      gopCache_(GopCacheLimits{settings.gopCache, settings.gopCacheMaxDuration, settings.gopCacheMaxBytes}),
+      rendition_(key_, gopCache_, metrics_) {}
 
 Stream::~Stream() = default;
 
@@ -63,6 +64,8 @@ void Stream::detachSource(Source& source) {
   videoConfig_.reset();
   audioConfig_.reset();
   gopCache_.clear();
+  // The next source's audio may differ: the rendition starts again from its configuration.
+  rendition_.stop();
   forEachSubscriber([](Subscriber& s) { s.onSourceLost(); });
 }
 
@@ -80,7 +83,59 @@ void Stream::publishConfig(TrackConfigPtr config) {
     return;
   }
   slot = std::move(config);
-  forEachSubscriber([&slot](Subscriber& s) { s.onTrackConfig(slot); });
+  if (slot->kind == TrackKind::kVideo) {
+    forEachSubscriber([&slot](Subscriber& s) { s.onTrackConfig(slot); });
+    return;
+  }
+  if (slot->codec != routedAudioCodec_) {
+    routedAudioCodec_ = slot->codec;
+    reroute();
+  }
+  forEachSubscriber([&slot](Subscriber& s) { s.onTrackConfig(slot); }, AudioRoute::kOriginal);
+  if (renditionSubscribers_ > 0) {
+    startRendition();  // recreated for the new configuration
+  } else {
+    rendition_.stop();
+  }
+}
+
+AudioRoute Stream::routeFor(const Subscriber& subscriber) const {
+  if (routedAudioCodec_ == Codec::kUnknown || subscriber.acceptsAudio(routedAudioCodec_)) {
+    return AudioRoute::kOriginal;  // not knowing the codec yet, promise nothing else
+  }
+  Codec other = AudioRendition::counterpart(routedAudioCodec_);
+  return other != Codec::kUnknown && subscriber.acceptsAudio(other) ? AudioRoute::kRendition : AudioRoute::kNone;
+}
+
+void Stream::reroute() {
+  renditionSubscribers_ = 0;
+  for (Subscription& s : subscribers_) {
+    if (s.subscriber != nullptr) {
+      s.route = routeFor(*s.subscriber);
+      renditionSubscribers_ += s.route == AudioRoute::kRendition ? 1 : 0;
+    }
+  }
+}
+
+// Starts the rendition for the current audio unless it was started for it already (and
+// runs, or failed: the same configuration fails again), and announces its configuration
+// to the subscribers on its route.
+void Stream::startRendition() {
+  if (!audioConfig_ || rendition_.startedFor(*audioConfig_) || !rendition_.start(audioConfig_)) {
+    return;
+  }
+  TrackConfigPtr config = rendition_.config();  // a subscriber leaving may stop the rendition
+  forEachSubscriber([&config](Subscriber& s) { s.onTrackConfig(config); }, AudioRoute::kRendition);
+}
+
+// After the source's frame went out: the rendition frames it completed go to theirs.
+void Stream::transcode(const FramePtr& frame) {
+  if (!rendition_.running()) {
+    return;
+  }
+  for (const FramePtr& out : rendition_.push(frame)) {
+    forEachSubscriber([&out](Subscriber& s) { s.onFrame(out); }, AudioRoute::kRendition);
+  }
 }
 
 void Stream::rebase(MediaFrame& frame) {
@@ -140,38 +195,87 @@ void Stream::publishFrame(std::shared_ptr<MediaFrame> frame) {
   stats_.onFrame(*frame, frame->arrival);
   FramePtr shared = std::move(frame);
   gopCache_.add(shared);
-  forEachSubscriber([&shared](Subscriber& s) { s.onFrame(shared); });
+  rendition_.trimToGopCache();
+  if (shared->kind != TrackKind::kAudio) {
+    forEachSubscriber([&shared](Subscriber& s) { s.onFrame(shared); });
+    return;
+  }
+  forEachSubscriber([&shared](Subscriber& s) { s.onFrame(shared); }, AudioRoute::kOriginal);
+  transcode(shared);
 }
 
 void Stream::subscribe(Subscriber& subscriber) {
-  subscribers_.push_back(&subscriber);
+  AudioRoute route = routeFor(subscriber);
+  if (route == AudioRoute::kRendition) {
+    // Lazily: a stream no viewer needs transcoded never decodes anything.
+    startRendition();
+    ++renditionSubscribers_;
+  }
+  subscribers_.push_back({&subscriber, route});
   if (!metadata_.empty()) {
     subscriber.onMetadata(metadata_);
   }
-  for (const TrackConfigPtr* config : {&videoConfig_, &audioConfig_}) {
-    if (*config) {
-      subscriber.onTrackConfig(*config);
-    }
+  if (videoConfig_) {
+    subscriber.onTrackConfig(videoConfig_);
   }
-  for (const FramePtr& frame : gopCache_.frames()) {
+  TrackConfigPtr audio = route == AudioRoute::kOriginal    ? audioConfig_
+                         : route == AudioRoute::kRendition ? rendition_.config()
+                                                           : nullptr;
+  if (audio) {
+    subscriber.onTrackConfig(audio);
+  }
+  for (const FramePtr& frame : replayFrames(route)) {
     subscriber.onFrame(frame);
   }
 }
 
+// The GOP cache with the route's audio: the source's as cached, or the rendition's merged
+// in by dts so FLV and RTMP players see monotonic timestamps. A copy: a subscriber's
+// callback may change either cache.
+std::vector<FramePtr> Stream::replayFrames(AudioRoute route) const {
+  std::vector<FramePtr> out;
+  const std::deque<FramePtr>& gop = gopCache_.frames();
+  const std::deque<FramePtr>& rendition = rendition_.frames();
+  auto next = rendition.begin();
+  auto end = route == AudioRoute::kRendition ? rendition.end() : rendition.begin();
+  out.reserve(gop.size() + static_cast<size_t>(end - next));
+  for (const FramePtr& frame : gop) {
+    if (frame->kind == TrackKind::kAudio) {
+      if (route == AudioRoute::kOriginal) {
+        out.push_back(frame);
+      }
+      continue;
+    }
+    for (; next != end && (*next)->dtsUs < frame->dtsUs; ++next) {
+      out.push_back(*next);
+    }
+    out.push_back(frame);
+  }
+  out.insert(out.end(), next, end);
+  return out;
+}
+
 void Stream::unsubscribe(Subscriber& subscriber) {
-  auto it = std::find(subscribers_.begin(), subscribers_.end(), &subscriber);
+  auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
+                         [&subscriber](const Subscription& s) { return s.subscriber == &subscriber; });
   if (it == subscribers_.end()) {
     return;
   }
-  *it = nullptr;
+  it->subscriber = nullptr;
+  // The last rendition viewer gone, the transcoder goes too rather than idling with the
+  // stream: it costs a few percent of a core for as long as it runs, and a viewer who
+  // comes back restarts it with the GOP's audio transcoded, so nothing is lost by it.
+  if (it->route == AudioRoute::kRendition && --renditionSubscribers_ == 0) {
+    rendition_.stop();
+  }
   if (fanOutDepth_ == 0) {
     compactSubscribers();
   }
 }
 
 size_t Stream::subscriberCount() const {
-  return static_cast<size_t>(
-      std::count_if(subscribers_.begin(), subscribers_.end(), [](const Subscriber* s) { return s != nullptr; }));
+  return static_cast<size_t>(std::count_if(subscribers_.begin(), subscribers_.end(),
+                                           [](const Subscription& s) { return s.subscriber != nullptr; }));
 }
 
 void Stream::tick() {
@@ -187,20 +291,23 @@ void Stream::tick() {
 void Stream::end() {
   auto ended = std::move(subscribers_);
   subscribers_.clear();
-  for (Subscriber* subscriber : ended) {
-    if (subscriber != nullptr) {
-      subscriber->onStreamEnded();
+  renditionSubscribers_ = 0;
+  rendition_.stop();
+  for (const Subscription& s : ended) {
+    if (s.subscriber != nullptr) {
+      s.subscriber->onStreamEnded();
     }
   }
 }
 
 template <class Fn>
-void Stream::forEachSubscriber(Fn&& fn) {
+void Stream::forEachSubscriber(Fn&& fn, std::optional<AudioRoute> route) {
   ++fanOutDepth_;
   // Index loop: a callback may subscribe (append) or unsubscribe (null a slot).
   for (size_t i = 0; i < subscribers_.size(); ++i) {
-    if (Subscriber* subscriber = subscribers_[i]) {
-      fn(*subscriber);
+    const Subscription& s = subscribers_[i];
+    if (s.subscriber != nullptr && (!route || s.route == *route)) {
+      fn(*s.subscriber);
     }
   }
   if (--fanOutDepth_ == 0) {
@@ -209,7 +316,7 @@ void Stream::forEachSubscriber(Fn&& fn) {
 }
 
 void Stream::compactSubscribers() {
-  std::erase(subscribers_, nullptr);
+  std::erase_if(subscribers_, [](const Subscription& s) { return s.subscriber == nullptr; });
 }
 
 }  // namespace rtsedge

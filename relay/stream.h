@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cache/gop_cache.h"
+#include "relay/audio_rendition.h"
 #include "relay/clock.h"
 #include "relay/config.h"
 #include "relay/media_frame.h"
@@ -27,6 +28,12 @@ class EgressState {
 // One live stream `app/name`: at most one source, the latest configurations and
 // metadata, the GOP cache and the subscribers. Loop-confined: every call comes from
 // the loop the stream lives on.
+//
+// Audio routing: each subscriber gets the source's audio when it accepts that codec
+// (Subscriber::acceptsAudio), else the stream's AudioRendition in the other codec (AAC
+// <-> Opus) when it accepts that, else no audio. The route is decided when it subscribes
+// and again only when the source's audio codec changes (a first configuration after it
+// subscribed, a new source). Video, metadata and data go to every subscriber.
 class Stream {
  public:
   // metrics may be null (tests).
@@ -53,7 +60,8 @@ class Stream {
   // it and fans it out. The frame is immutable from here on.
   void publishFrame(std::shared_ptr<MediaFrame> frame);
 
-  // Subscriber side.
+  // Subscriber side. A subscriber gets metadata, configurations and the cached GOP at
+  // once; on the rendition route its audio is the rendition's, interleaved by dts.
   void subscribe(Subscriber& subscriber);
   void unsubscribe(Subscriber& subscriber);
   size_t subscriberCount() const;
@@ -72,14 +80,27 @@ class Stream {
   const TrackConfigPtr& videoConfig() const { return videoConfig_; }
   const TrackConfigPtr& audioConfig() const { return audioConfig_; }
   StreamStats& stats() { return stats_; }
+  // Runs only while a subscriber is on its route and the source's audio is known.
+  const AudioRendition& audioRendition() const { return rendition_; }
   // Empty until the format's first viewer makes it; lives as long as the stream.
   std::unique_ptr<EgressState>& egressState(EgressFormat format) { return egressStates_[static_cast<size_t>(format)]; }
 
  private:
+  struct Subscription {
+    Subscriber* subscriber;  // null: unsubscribed during a fan-out, removed after it
+    AudioRoute route;
+  };
+
   void rebase(MediaFrame& frame);
   void detectIngestGap(const MediaFrame& frame);
+  AudioRoute routeFor(const Subscriber& subscriber) const;
+  void reroute();
+  void startRendition();
+  void transcode(const FramePtr& frame);
+  std::vector<FramePtr> replayFrames(AudioRoute route) const;
+  // Every subscriber, or those on `route` only.
   template <class Fn>
-  void forEachSubscriber(Fn&& fn);
+  void forEachSubscriber(Fn&& fn, std::optional<AudioRoute> route = std::nullopt);
   void compactSubscribers();
 
   std::string key_;
@@ -96,6 +117,11 @@ class Stream {
   TrackConfigPtr videoConfig_;
   TrackConfigPtr audioConfig_;
   GopCache gopCache_;
+  AudioRendition rendition_;
+  // The audio codec the routes were decided for: the latest source's, kept while no
+  // source is there (the next one most likely sends the same).
+  Codec routedAudioCodec_ = Codec::kUnknown;
+  size_t renditionSubscribers_ = 0;
   StreamStats stats_;
 
   // Timeline: source timestamps + offset_, re-based when a source starts or jumps.
@@ -109,7 +135,7 @@ class Stream {
   static constexpr int64_t kAudioOnlyStartUs = 1'000'000;
 
   std::array<std::unique_ptr<EgressState>, static_cast<size_t>(EgressFormat::kCount)> egressStates_;
-  std::vector<Subscriber*> subscribers_;  // null slots are removed after a fan-out
+  std::vector<Subscription> subscribers_;
   int fanOutDepth_ = 0;
 };
 

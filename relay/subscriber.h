@@ -22,6 +22,12 @@ class Subscriber {
   virtual void onSourceRestored() = 0;
   // No source came back in time. The subscriber is already detached.
   virtual void onStreamEnded() = 0;
+
+  // Whether this viewer can play audio in `codec`. Asked when the viewer subscribes and
+  // when the stream's audio codec changes, never per frame: a viewer that cannot play the
+  // stream's audio gets it transcoded (AAC <-> Opus, see AudioRendition) when it accepts
+  // the other codec, or no audio at all.
+  virtual bool acceptsAudio(Codec /*codec*/) const { return true; }
 };
 
 // What a stream needs of its source (a publishing session or an upstream pull).

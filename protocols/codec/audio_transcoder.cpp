@@ -23,6 +23,7 @@ extern "C" {
 
 #include "protocols/codec/aac.h"
 #include "protocols/codec/adts.h"
+#include "protocols/codec/av_log.h"
 #include "protocols/codec/opus.h"
 
 namespace rtsedge::codec {
@@ -198,7 +199,10 @@ struct AudioTranscoder::State {
   bool anyOutput = false;
   int64_t lastOutputUs = 0;
   int64_t encoderPts = 0;
+  // Of the input frame that completed the output frames: relay and end-to-end latency
+  // of the output count from it.
   SteadyTime arrival{};
+  std::optional<WallTime> capture;
 
   AudioTranscoderStats stats;
 
@@ -354,6 +358,7 @@ struct AudioTranscoder::State {
     frame->payload = Bytes::copyOf(std::span<const uint8_t>(packet.data, static_cast<size_t>(packet.size)));
     frame->config = output;
     frame->arrival = arrival;
+    frame->capture = capture;
     out.push_back(std::move(frame));
     ++stats.outputFrames;
   }
@@ -445,6 +450,7 @@ struct AudioTranscoder::State {
     std::vector<FramePtr> out;
     ++stats.inputFrames;
     arrival = frame.arrival;
+    capture = frame.capture;
     const std::string what = label(inputCodec) + " decode";
     if (frame.payload.empty()) {
       skip(what + ": empty frame");
@@ -547,6 +553,7 @@ AudioTranscoder::AudioTranscoder(std::unique_ptr<State> state) : state_(std::mov
 AudioTranscoder::~AudioTranscoder() = default;
 
 Result<std::unique_ptr<AudioTranscoder>> AudioTranscoder::create(const TrackConfig& input, Codec output) {
+  routeAvLogToSpdlog();
   const bool supported = (input.codec == Codec::kAac && output == Codec::kOpus) ||
                          (input.codec == Codec::kOpus && output == Codec::kAac);
   if (!supported) {

@@ -29,7 +29,7 @@ Bytes FlvMuxer::trackConfig(const TrackConfig& config, int64_t dtsUs) {
 
 Bytes FlvMuxer::frame(const FramePtr& frame) {
   if (frame->kind != TrackKind::kData && !flv::isFlvMediaCodec(frame->codec)) {
-    return {};
+    return {};  // Opus: see carriesAudio()
   }
   Bytes framed = frame->serialized(EgressFormat::kFlv, [](const MediaFrame& f) {
     BytesBuilder tag(flv::frameTagSize(f));

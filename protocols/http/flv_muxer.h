@@ -1,5 +1,6 @@
 #pragma once
 
+#include "protocols/flv/flv_tag.h"
 #include "relay/egress_subscriber.h"
 
 namespace rtsedge::http {
@@ -14,6 +15,7 @@ class FlvMuxer final : public Muxer {
   Bytes metadata(const Bytes& amf0) override;
   Bytes trackConfig(const TrackConfig& config, int64_t dtsUs) override;
   Bytes frame(const FramePtr& frame) override;
+  bool carriesAudio(Codec codec) const override { return flv::isFlvMediaCodec(codec); }
   // Frames the session's own bytes (the file header) the same way.
   Bytes frameBody(const Bytes& body) const;
 

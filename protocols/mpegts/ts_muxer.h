@@ -15,6 +15,7 @@ class TsMuxer final : public Muxer {
   Bytes metadata(const Bytes&) override { return {}; }  // TS has no place for AMF0 metadata
   Bytes trackConfig(const TrackConfig& config, int64_t dtsUs) override;
   Bytes frame(const FramePtr& frame) override;
+  bool carriesAudio(Codec codec) const override { return tsCarries(codec); }
 
  private:
   TsProgramWriter& program_;

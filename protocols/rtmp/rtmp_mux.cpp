@@ -61,7 +61,7 @@ Bytes muxMetadata(const Bytes& amf0, uint32_t timestamp, uint32_t chunkSize) {
 
 Bytes RtmpMuxer::frame(const FramePtr& frame) {
   if (frame->kind != TrackKind::kData && !flv::isFlvMediaCodec(frame->codec)) {
-    return {};
+    return {};  // Opus: see carriesAudio()
   }
   uint32_t chunkSize = chunkSize_;
   return frame->serialized(EgressFormat::kRtmp, [chunkSize](const MediaFrame& f) { return muxFrame(f, chunkSize); });

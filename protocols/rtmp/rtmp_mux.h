@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "protocols/flv/flv_tag.h"
 #include "relay/bytes.h"
 #include "relay/egress_subscriber.h"
 #include "relay/media_frame.h"
@@ -42,6 +43,7 @@ class RtmpMuxer final : public Muxer {
     return muxTrackConfig(config, rtmpTimestamp(dtsUs), chunkSize_);
   }
   Bytes frame(const FramePtr& frame) override;
+  bool carriesAudio(Codec codec) const override { return flv::isFlvMediaCodec(codec); }
 
  private:
   uint32_t chunkSize_;
