@@ -8,6 +8,10 @@
 #include "relay/uv/loop.h"
 #include "security/access_control.h"
 
+namespace rtsedge::webrtc {
+class Signaling;
+}
+
 namespace rtsedge::http {
 
 class Api;
@@ -29,6 +33,7 @@ struct HttpContext {
   Api& api;
   security::AccessControl& access;
   HttpRoutes routes = HttpRoutes::kAll;
+  webrtc::Signaling* signaling = nullptr;  // WHIP/WHEP signalling; null: WebRTC is off (503)
 };
 
 }  // namespace rtsedge::http

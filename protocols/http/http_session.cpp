@@ -48,6 +48,7 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::onClose() {
+  offer_.reset();  // withdrawn: its answer never comes
   subscriber_.reset();
   access_.ended();
   timer_.close();
@@ -72,6 +73,7 @@ void HttpSession::onTimer() {
     case Phase::kWaitingForStream: checkStream(); break;
     case Phase::kResponding:
     case Phase::kAuthorizing:  // the hook's own timeout bounds the wait
+    case Phase::kSignaling:    // so does Signaling's
     case Phase::kStreaming: break;
   }
 }
@@ -119,14 +121,11 @@ void HttpSession::nextRequest() {
   timer_.stop();
   const HttpRequest& request = *current_;
   bool keepAlive = request.keepAlive;
+  WebRtcRoute webRtc = context_.routes == HttpRoutes::kApi ? WebRtcRoute::kNone : webRtcRouteOf(request.path);
   if (request.method == "OPTIONS") {
-    HttpResponse preflight{204,
-                           "",
-                           "",
-                           {{"Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS"},
-                            {"Access-Control-Allow-Headers", "*, Authorization"},  // "*" alone leaves Authorization out
-                            {"Access-Control-Max-Age", "86400"}}};
-    respond(preflight, keepAlive);
+    respond(preflightResponse(webRtc), keepAlive);
+  } else if (webRtc != WebRtcRoute::kNone) {
+    signal(webRtc);
   } else if (playFormatOf(request.path) != PlayFormat::kNone && (request.method == "GET" || request.method == "HEAD") &&
              context_.routes != HttpRoutes::kApi) {
     play();
@@ -188,6 +187,45 @@ void HttpSession::play() {
     }
     waitForStream();
   });
+}
+
+void HttpSession::signal(WebRtcRoute route) {
+  const HttpRequest& request = *current_;
+  if (auto refused = refusedWebRtc(request, route, context_.signaling != nullptr)) {
+    respond(*refused, request.keepAlive);
+    return;
+  }
+  if (route == WebRtcRoute::kResource) {
+    HttpResponse response = resourceResponse(*context_.signaling, request);
+    spdlog::info("{}#{} {}: {} {}: {}", metrics().protocol, id(), connection().peer(), request.method, request.path,
+                 response.status);
+    respond(response, request.keepAlive);
+    return;
+  }
+  auto offer = offerOf(request, route);
+  if (auto* refused = std::get_if<HttpResponse>(&offer)) {
+    respond(*refused, request.keepAlive);
+    return;
+  }
+  startOffer(std::move(std::get<webrtc::WebRtcOffer>(offer)));
+}
+
+void HttpSession::startOffer(webrtc::WebRtcOffer offer) {
+  offer.peer = connection().peer();
+  offer.protocol = connection().tls() ? "https" : "http";
+  phase_ = Phase::kSignaling;
+  auto pending = context_.signaling->offer(std::move(offer), [this](const webrtc::OfferOutcome& outcome) {
+    if (closing()) {
+      return;
+    }
+    HttpResponse response = offerResponse(outcome);
+    spdlog::info("{}#{} {}: POST {}: {}", metrics().protocol, id(), connection().peer(), current_->path,
+                 response.status);
+    respond(response, current_->keepAlive);
+  });
+  if (phase_ == Phase::kSignaling) {  // not answered yet: dropping `pending` withdraws the offer
+    offer_ = std::move(pending);
+  }
 }
 
 void HttpSession::waitForStream() {
@@ -277,6 +315,7 @@ void HttpSession::onQueueDrained() {
   if (phase_ == Phase::kResponding) {
     phase_ = Phase::kReading;  // the response is out: the next keep-alive request
     current_.reset();
+    offer_.reset();
     nextRequest();
   }
 }

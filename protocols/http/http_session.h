@@ -10,7 +10,9 @@
 #include "protocols/http/http_context.h"
 #include "protocols/http/request_parser.h"
 #include "protocols/http/response.h"
+#include "protocols/http/webrtc_routes.h"
 #include "protocols/mpegts/ts_muxer.h"
+#include "protocols/webrtc/signaling.h"
 #include "relay/clients.h"
 #include "relay/egress_queue.h"
 #include "relay/egress_subscriber.h"
@@ -23,8 +25,9 @@
 
 namespace rtsedge::http {
 
-// One HTTP/1.x connection: keep-alive requests to the API, health and metrics,
-// or one HTTP-FLV or HTTP-TS stream that lasts as long as the viewer watches.
+// One HTTP/1.x connection: keep-alive requests to the API, health and metrics and
+// WHIP/WHEP signalling, or one HTTP-FLV or HTTP-TS stream that lasts as long as the
+// viewer watches.
 class HttpSession final : public TcpSession, private EgressSubscriber::Listener {
  public:
   HttpSession(HttpContext& context, std::unique_ptr<uv::TcpConnection> connection, TcpSession::Listener& listener);
@@ -34,7 +37,8 @@ class HttpSession final : public TcpSession, private EgressSubscriber::Listener 
 
  private:
   // kAuthorizing: a play waits for access control (a hook's answer).
-  enum class Phase { kReading, kResponding, kAuthorizing, kWaitingForStream, kStreaming };
+  // kSignaling: a WHIP/WHEP offer waits for its answer.
+  enum class Phase { kReading, kResponding, kAuthorizing, kSignaling, kWaitingForStream, kStreaming };
 
   void onClose() override;
   void onQueueDrained() override;
@@ -48,6 +52,9 @@ class HttpSession final : public TcpSession, private EgressSubscriber::Listener 
   // closeReason: what the close is counted as when !keepAlive.
   void respond(const HttpResponse& response, bool keepAlive, CloseReason closeReason = CloseReason::kPeerClosed);
   void play();
+  // A request to a WHIP/WHEP route (webrtc_routes.h).
+  void signal(WebRtcRoute route);
+  void startOffer(webrtc::WebRtcOffer offer);
   void waitForStream();
   void checkStream();
   void startStreaming(Stream& stream);
@@ -63,6 +70,7 @@ class HttpSession final : public TcpSession, private EgressSubscriber::Listener 
   bool partialRequest_ = false;
   uv::Timer timer_;
 
+  std::unique_ptr<webrtc::Signaling::Pending> offer_;  // the offer in kSignaling, until its answer is out
   security::SessionAccess access_;
   TrackFilter filter_;
   SteadyTime waitingSince_{};
