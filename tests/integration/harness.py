@@ -76,19 +76,30 @@ def merge_sections(*texts):
     return "".join(f"{name}:\n" + "".join(f"{line}\n" for line in lines) for name, lines in sections.items())
 
 
+def own_webrtc_port(config):
+    """A free UDP port for WebRTC (the default 8000 would clash between tests), unless the
+    test's config has a webrtc section of its own: that one then sets webrtc.listen."""
+    if any(line.startswith("webrtc:") for line in config.splitlines()):
+        return ""
+    return f'webrtc:\n  listen: "127.0.0.1:{free_udp_port()}"\n'
+
+
 class Server:
     """rtsedge on free RTMP, HTTP and SRT ports with a temporary configuration:
     the listen addresses, then `http_config` (lines under `http:`), then `config`
     (whole sections, merged into those above)."""
 
-    def __init__(self, config="", http_config="", srt_host="127.0.0.1", ports=None):
-        """ports: (rtmp, http, srt) to listen on, e.g. a restarted node's; free ones by default."""
+    def __init__(self, config="", http_config="", srt_host="127.0.0.1", ports=None, http_host="127.0.0.1"):
+        """ports: (rtmp, http, srt) to listen on, e.g. a restarted node's; free ones by default.
+        http_host: "0.0.0.0" for peers on another address too (a browser in another network
+        namespace); the test itself still talks to 127.0.0.1."""
         self.dir = tempfile.TemporaryDirectory(prefix="rtsedge-test-")
         self.rtmp_port, self.http_port, self.srt_port = ports or (free_port(), free_port(), free_udp_port())
         self.config_path = Path(self.dir.name) / "rtsedge.yaml"
         self.config_path.write_text(merge_sections(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n'
                                                    f'srt:\n  listen: "{srt_host}:{self.srt_port}"\n'
-                                                   f'http:\n  listen: "127.0.0.1:{self.http_port}"\n{http_config}',
+                                                   f'http:\n  listen: "{http_host}:{self.http_port}"\n{http_config}'
+                                                   + own_webrtc_port(config),
                                                    config))
         self.log_path = Path(self.dir.name) / "rtsedge.log"
         self.process = None

@@ -40,6 +40,15 @@ void checkDefaults(const Config& config) {
   CHECK(config.http.keepaliveTimeout == defaults.http.keepaliveTimeout);
   CHECK(config.http.maxConnections == defaults.http.maxConnections);
   CHECK(config.http.playWait == defaults.http.playWait);
+  CHECK(config.webrtc.enabled == defaults.webrtc.enabled);
+  CHECK(config.webrtc.listen.host == defaults.webrtc.listen.host);
+  CHECK(config.webrtc.listen.port == defaults.webrtc.listen.port);
+  CHECK(config.webrtc.candidates == defaults.webrtc.candidates);
+  CHECK(config.webrtc.connectTimeout == defaults.webrtc.connectTimeout);
+  CHECK(config.webrtc.consentTimeout == defaults.webrtc.consentTimeout);
+  CHECK(config.webrtc.bFrames == defaults.webrtc.bFrames);
+  CHECK(config.webrtc.maxSessions == defaults.webrtc.maxSessions);
+  CHECK(config.webrtc.nackHistory == defaults.webrtc.nackHistory);
   CHECK(config.srt.enabled == defaults.srt.enabled);
   CHECK(config.srt.listen.host == defaults.srt.listen.host);
   CHECK(config.srt.listen.port == defaults.srt.listen.port);
@@ -175,7 +184,12 @@ TEST_CASE("the embedded default (conf/rtsedge.yaml) sets every key to relay/conf
                           "key:",
                           "token:",
                           "public_reads:",
-                          "max_streams:"}) {
+                          "max_streams:",
+                          "candidates:",
+                          "consent_timeout:",
+                          "b_frames:",
+                          "max_sessions:",
+                          "nack_history:"}) {
     CAPTURE(key);
     CHECK(embeddedDefaultConfig().find(key) != std::string_view::npos);
   }
@@ -254,7 +268,7 @@ TEST_CASE("quoting a value does not change it; the bounds are inclusive") {
 
 TEST_CASE("unknown keys are refused at every level, listing the known ones in documented order") {
   CHECK(errorOf("rmtp: {}\n") ==
-        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, srt, streams, viewers, upstreams, tier, "
+        "x.yaml:1:1: rmtp: unknown key (expected one of: log, rtmp, http, srt, webrtc, streams, viewers, upstreams, tier, "
         "security, tls, api, metrics)");
   CHECK(errorOf("rtmp:\n  chunk_sise: 4096\n") ==
         "x.yaml:2:3: rtmp.chunk_sise: unknown key (expected one of: enabled, listen, chunk_size, max_message_size, "
@@ -324,6 +338,35 @@ TEST_CASE("srt settings: passphrase length and key length are checked") {
   CHECK(errorOf("srt:\n  passphrase: short\n") == "x.yaml:2:15: srt.passphrase: 5 characters: SRT needs 10 to 80");
   CHECK(errorOf("srt:\n  key_length: 20\n").starts_with("x.yaml:2:15: srt.key_length: "));
   CHECK(errorOf("srt:\n  payload_size: 1500\n") == "x.yaml:2:17: srt.payload_size: 1500 not in 188..1456");
+}
+
+TEST_CASE("webrtc settings: every key, and bad candidates with their position") {
+  auto config = parseConfig(R"(webrtc:
+  enabled: false
+  listen: 127.0.0.1:0
+  candidates:
+    - 203.0.113.7
+    - "2001:db8::1"
+  connect_timeout: 3s
+  consent_timeout: 15s
+  b_frames: pass
+  max_sessions: 12
+  nack_history: 2s
+)",
+                            "x.yaml");
+  REQUIRE(config);
+  CHECK_FALSE(config->webrtc.enabled);
+  CHECK(config->webrtc.listen.host == "127.0.0.1");
+  CHECK(config->webrtc.candidates == std::vector<std::string>{"203.0.113.7", "2001:db8::1"});
+  CHECK(config->webrtc.connectTimeout == Millis(3000));
+  CHECK(config->webrtc.consentTimeout == Millis(15000));
+  CHECK(config->webrtc.bFrames == BFramePolicy::kPass);
+  CHECK(config->webrtc.maxSessions == 12);
+  CHECK(config->webrtc.nackHistory == Millis(2000));
+  CHECK(errorOf("webrtc:\n  candidates:\n    - edge.example.com\n") ==
+        "x.yaml:3:7: webrtc.candidates[0].address: \"edge.example.com\" is not an IPv4 or IPv6 address");
+  CHECK(errorOf("webrtc:\n  b_frames: keep\n").starts_with("x.yaml:2:13: webrtc.b_frames: "));
+  CHECK(errorOf("webrtc:\n  consent_timeout: 1s\n") == "x.yaml:2:20: webrtc.consent_timeout: 1s not in 5s..5m");
 }
 
 TEST_CASE("upstreams: URLs, weights, and what is refused") {
