@@ -70,6 +70,12 @@ class Stream {
   void tick();
   // Ends it for its subscribers now: no source is coming (a pull found nothing upstream).
   void end();
+  // Passes a viewer's keyframe request to the source, if any.
+  void requestKeyframe() {
+    if (source_ != nullptr) {
+      source_->requestKeyframe();
+    }
+  }
   // No source, no subscriber and no pin: the hub may retire it.
   bool idle() const { return source_ == nullptr && subscriberCount() == 0 && pins_ == 0; }
   // Keeps a stream without source or subscribers alive (a pull still connecting).

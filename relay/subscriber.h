@@ -38,6 +38,10 @@ class Source {
   virtual void onSourceReplaced() = 0;
   // A pull from an upstream node rather than a publisher: its loss is a failover.
   virtual bool upstream() const { return false; }
+  // A viewer cannot decode until the next keyframe (a WebRTC viewer's PLI). A source that
+  // can ask its encoder for one does (a WHIP publisher: a PLI, rate-limited); the others
+  // send keyframes on their own schedule.
+  virtual void requestKeyframe() {}
 };
 
 }  // namespace rtsedge

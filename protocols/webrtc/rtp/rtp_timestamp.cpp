@@ -47,14 +47,17 @@ uint32_t rtpTimestamp(int64_t us, uint32_t clockRate, uint32_t base) {
   return static_cast<uint32_t>(static_cast<uint64_t>(usToClockUnits(us, clockRate)) + base);
 }
 
-int64_t RtpTimestampUnwrapper::unwrap(uint32_t timestamp) {
+int64_t RtpTimestampUnwrapper::peek(uint32_t timestamp) const {
   if (!last_) {
-    last_ = timestamp;
-    return *last_;
+    return timestamp;
   }
   // The signed 32-bit distance from the previous timestamp's low bits.
   const auto delta = static_cast<int32_t>(timestamp - static_cast<uint32_t>(*last_));
-  *last_ += delta;
+  return *last_ + delta;
+}
+
+int64_t RtpTimestampUnwrapper::unwrap(uint32_t timestamp) {
+  last_ = peek(timestamp);
   return *last_;
 }
 

@@ -27,6 +27,8 @@ uint32_t rtpTimestamp(int64_t us, uint32_t clockRate, uint32_t base);
 class RtpTimestampUnwrapper {
  public:
   int64_t unwrap(uint32_t timestamp);
+  // The value unwrap() would return, without moving the reference (an RTCP SR's timestamp).
+  int64_t peek(uint32_t timestamp) const;
 
  private:
   std::optional<int64_t> last_;

@@ -35,8 +35,7 @@ WebRtcIngest::Track* WebRtcIngest::trackFor(const rtp::RtpPacketView& packet) {
   return track;
 }
 
-int64_t WebRtcIngest::mediaUs(Track& track, uint32_t rtpTimestamp, SteadyTime arrival) {
-  int64_t unwrapped = track.unwrapper.unwrap(rtpTimestamp);
+int64_t WebRtcIngest::mediaUs(Track& track, int64_t unwrapped, SteadyTime arrival) {
   if (!track.firstUnwrapped) {
     // Each track starts where its first packet arrived on the session's clock, so both
     // tracks share one timeline within the network's jitter.
@@ -84,10 +83,12 @@ void WebRtcIngest::publish(Track& track, rtp::DepacketizedFrame& frame, SteadyTi
     track.config = frame.config;
     target->publishConfig(frame.config);
   }
+  int64_t unwrapped = track.unwrapper.unwrap(frame.timestamp);
   auto media = std::make_shared<MediaFrame>();
   media->kind = track.kind;
   media->codec = frame.config->codec;
-  media->ptsUs = mediaUs(track, frame.timestamp, arrival);
+  media->ptsUs = mediaUs(track, unwrapped, arrival);
+  media->capture = captureTime(track, unwrapped);
   media->dtsUs = media->ptsUs;  // browsers send no B-frames: decode order is display order
   media->keyframe = frame.keyframe;
   media->payload = std::move(frame.payload);
@@ -98,13 +99,30 @@ void WebRtcIngest::publish(Track& track, rtp::DepacketizedFrame& frame, SteadyTi
   target->publishFrame(std::move(media));
 }
 
-void WebRtcIngest::onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, SteadyTime arrival) {
+void WebRtcIngest::onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, uint32_t rtpTimestamp, SteadyTime arrival) {
   int64_t arrivalUs = std::chrono::duration_cast<Micros>(arrival - start_).count();
   for (Track* track : {&video_, &audio_}) {
     if (track->stats && track->ssrc == ssrc) {
       track->stats->onSenderReport(ntpTimestamp, arrivalUs);
+      // Unwrapped against the frames' timestamps (peek: an SR must not move the reference).
+      track->senderReport = {ntpTimestamp, track->unwrapper.peek(rtpTimestamp)};
     }
   }
+}
+
+std::optional<WallTime> WebRtcIngest::captureTime(const Track& track, int64_t unwrapped) const {
+  if (!track.senderReport) {
+    return std::nullopt;
+  }
+  constexpr uint64_t kNtpUnixOffsetSeconds = 2'208'988'800ULL;
+  auto [ntp, rtpAtNtp] = *track.senderReport;
+  if ((ntp >> 32) < kNtpUnixOffsetSeconds) {
+    return std::nullopt;  // not a wall-clock time
+  }
+  int64_t unixUs = static_cast<int64_t>((ntp >> 32) - kNtpUnixOffsetSeconds) * 1'000'000 +
+                   static_cast<int64_t>(((ntp & 0xFFFFFFFFULL) * 1'000'000) >> 32);
+  int64_t captureUs = unixUs + rtp::clockUnitsToUs(unwrapped - rtpAtNtp, track.clockRate);
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(Micros(captureUs)));
 }
 
 Bytes WebRtcIngest::feedback(SteadyTime now, uint32_t localSsrc, int64_t rttUs) {
@@ -130,8 +148,9 @@ Bytes WebRtcIngest::feedback(SteadyTime now, uint32_t localSsrc, int64_t rttUs) 
       nacksSent_ += lost.size();
       rtp::appendNack(out, localSsrc, video_.ssrc, lost);
     }
-    if (h264_.needsKeyframe() && (!lastPli_ || now - *lastPli_ >= kPliInterval)) {
+    if ((h264_.needsKeyframe() || keyframeRequested_) && (!lastPli_ || now - *lastPli_ >= kPliInterval)) {
       lastPli_ = now;
+      keyframeRequested_ = false;
       ++plisSent_;
       rtp::appendPli(out, localSsrc, video_.ssrc);
     }

@@ -39,10 +39,13 @@ class WebRtcIngest final : public StreamSource {
   WebRtcIngest(IngestTracks tracks, const Clock& clock, StreamSource::Listener& listener);
 
   void onRtp(const rtp::RtpPacketView& packet, SteadyTime arrival);
-  void onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, SteadyTime arrival);
+  void onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, uint32_t rtpTimestamp, SteadyTime arrival);
   // RTCP to send now (a compound packet; empty when nothing is due): NACKs and TWCC
   // every call, PLI when a keyframe is needed (at most every 500 ms), RRs every second.
   Bytes feedback(SteadyTime now, uint32_t localSsrc, int64_t rttUs);
+
+  // A viewer asked for a keyframe: the next feedback carries a PLI (within the PLI interval).
+  void requestKeyframe() override { keyframeRequested_ = true; }
 
   const IngestStats& stats() const { return stats_; }
   uint64_t nacksSent() const { return nacksSent_; }
@@ -64,11 +67,15 @@ class WebRtcIngest final : public StreamSource {
     std::optional<int64_t> firstUnwrapped;
     int64_t firstUs = 0;  // where the first timestamp sits on the stream's timeline
     TrackConfigPtr config;
+    // The latest sender report: its NTP time (the sender's wall clock) and RTP timestamp,
+    // which date every frame's capture for the end-to-end latency metric.
+    std::optional<std::pair<uint64_t, int64_t>> senderReport;
   };
 
   Track* trackFor(const rtp::RtpPacketView& packet);
   void publish(Track& track, rtp::DepacketizedFrame& frame, SteadyTime arrival);
-  int64_t mediaUs(Track& track, uint32_t rtpTimestamp, SteadyTime arrival);
+  int64_t mediaUs(Track& track, int64_t unwrapped, SteadyTime arrival);
+  std::optional<WallTime> captureTime(const Track& track, int64_t unwrapped) const;
 
   IngestTracks tracks_;
   const Clock& clock_;
@@ -84,6 +91,7 @@ class WebRtcIngest final : public StreamSource {
   SteadyTime lastReport_{};
   uint64_t nacksSent_ = 0;
   uint64_t plisSent_ = 0;
+  bool keyframeRequested_ = false;
 };
 
 }  // namespace rtsedge::webrtc

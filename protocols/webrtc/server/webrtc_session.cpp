@@ -550,9 +550,12 @@ void WebRtcSession::onRtcp(std::span<uint8_t> data) {
         }
       }
     } else if (std::holds_alternative<rtp::Pli>(item.body) || std::holds_alternative<rtp::Fir>(item.body)) {
-      // The next keyframe answers it; the viewer started from the GOP cache's keyframe.
+      // A WHIP source asks its browser for a keyframe; other sources' next keyframe answers it.
       ++plisReceived_;
       context_.webrtcMetrics.plisReceived.inc();
+      if (Stream* stream = context_.hub.find(offer_.key.key()); stream != nullptr && subscriber_) {
+        stream->requestKeyframe();
+      }
     } else if (const auto* report = std::get_if<rtp::ReceiverReport>(&item.body)) {
       for (const rtp::ReportBlock& block : report->reports) {
         onReceiverReport(block);
@@ -562,7 +565,7 @@ void WebRtcSession::onRtcp(std::span<uint8_t> data) {
         onReceiverReport(block);
       }
       if (ingest_) {
-        ingest_->onSenderReport(sr->ssrc, sr->info.ntpTimestamp, context_.clock.now());
+        ingest_->onSenderReport(sr->ssrc, sr->info.ntpTimestamp, sr->info.rtpTimestamp, context_.clock.now());
       }
     }
   }
