@@ -49,6 +49,9 @@ std::optional<Bytes> RtpFrameBlob::build(const MediaFrame& frame, size_t maxPayl
   }
   size_t total = kHeaderSize;
   for (const rtp::RtpPayload& payload : packetized->payloads) {
+    if (payload.data.size() > 0xFFFF) {
+      return std::nullopt;  // the block's 16-bit size field: no RTP payload comes near it
+    }
     total += 3 + payload.data.size();
   }
   BytesBuilder out(total);
@@ -70,6 +73,17 @@ std::optional<Bytes> RtpFrameBlob::build(const MediaFrame& frame, size_t maxPayl
 
 std::optional<RtpFrameBlob> RtpFrameBlob::read(const Bytes& blob) {
   if (blob.size() < kHeaderSize || blob[0] > static_cast<uint8_t>(TrackKind::kAudio)) {
+    return std::nullopt;
+  }
+  // Walk the payloads once: forEachPayload() then never reads past the block.
+  size_t offset = kHeaderSize;
+  for (uint16_t count = loadU16(blob.data() + 10), i = 0; i < count; ++i) {
+    if (blob.size() - offset < 3 || blob.size() - offset - 3 < loadU16(blob.data() + offset)) {
+      return std::nullopt;
+    }
+    offset += 3 + loadU16(blob.data() + offset);
+  }
+  if (offset != blob.size()) {
     return std::nullopt;
   }
   RtpFrameBlob view;

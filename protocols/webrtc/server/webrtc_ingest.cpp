@@ -11,10 +11,20 @@ constexpr Millis kPliInterval{500};
 constexpr Millis kReportInterval{1000};
 constexpr int64_t kMinNackRetryUs = 20'000;
 constexpr int64_t kMaxNackRetryUs = 500'000;
+// No video packet for this long: the sender paused (or its rate is that low), and what is
+// still missing will not come; the depacketizer gives up on it and publishes what it holds.
+constexpr Millis kVideoStall{200};
+constexpr size_t kRtxHeaderSize = 2;  // the original sequence number (RFC 4588 4)
 }  // namespace
 
-WebRtcIngest::WebRtcIngest(IngestTracks tracks, const Clock& clock, StreamSource::Listener& listener)
-    : StreamSource(listener), tracks_(tracks), clock_(clock), start_(clock.now()), opus_(tracks.audioChannels) {}
+WebRtcIngest::WebRtcIngest(IngestTracks tracks, uint32_t localSsrc, const Clock& clock,
+                           StreamSource::Listener& listener)
+    : StreamSource(listener),
+      tracks_(tracks),
+      localSsrc_(localSsrc),
+      clock_(clock),
+      start_(clock.now()),
+      opus_(tracks.audioChannels) {}
 
 WebRtcIngest::Track* WebRtcIngest::trackFor(const rtp::RtpPacketView& packet) {
   Track* track = nullptr;
@@ -28,11 +38,23 @@ WebRtcIngest::Track* WebRtcIngest::trackFor(const rtp::RtpPacketView& packet) {
     track->ssrc = packet.ssrc;
     track->stats = std::make_unique<rtp::ReceiverStats>(packet.ssrc);
     track->nacks = rtp::NackGenerator();
-    if (tracks_.transportCcId && (!twcc_ || track == &video_)) {
-      twcc_ = std::make_unique<rtp::TwccRecorder>(0, packet.ssrc);
-    }
   }
   return track;
+}
+
+void WebRtcIngest::recordTransportSequence(const rtp::RtpPacketView& packet, int64_t arrivalUs) {
+  if (!tracks_.transportCcId) {
+    return;
+  }
+  auto value = packet.extension(*tracks_.transportCcId);
+  if (!value || value->size() < 2) {
+    return;
+  }
+  if (!twcc_) {
+    // One recorder for the whole transport: the sequence numbers span every SSRC.
+    twcc_ = std::make_unique<rtp::TwccRecorder>(localSsrc_, packet.ssrc);
+  }
+  twcc_->onPacket(loadU16(value->data()), arrivalUs);
 }
 
 int64_t WebRtcIngest::mediaUs(Track& track, int64_t unwrapped, SteadyTime arrival) {
@@ -47,6 +69,11 @@ int64_t WebRtcIngest::mediaUs(Track& track, int64_t unwrapped, SteadyTime arriva
 
 void WebRtcIngest::onRtp(const rtp::RtpPacketView& packet, SteadyTime arrival) {
   ++stats_.packets;
+  recordTransportSequence(packet, std::chrono::duration_cast<Micros>(arrival - start_).count());
+  if (tracks_.videoRtxPayloadType && packet.payloadType == *tracks_.videoRtxPayloadType) {
+    onRetransmission(packet, arrival);
+    return;
+  }
   Track* track = trackFor(packet);
   if (track == nullptr) {
     ++stats_.packetsUnknown;
@@ -55,14 +82,31 @@ void WebRtcIngest::onRtp(const rtp::RtpPacketView& packet, SteadyTime arrival) {
   int64_t arrivalUs = std::chrono::duration_cast<Micros>(arrival - start_).count();
   auto arrivalRtp = static_cast<uint32_t>(rtp::usToClockUnits(arrivalUs, track->clockRate));
   track->stats->onPacket(packet.sequence, packet.timestamp, arrivalRtp);
-  if (twcc_ && tracks_.transportCcId) {
-    if (auto value = packet.extension(*tracks_.transportCcId); value && value->size() >= 2) {
-      twcc_->onPacket(loadU16(value->data()), arrivalUs);
-    }
+  depacketize(*track, packet, arrival);
+}
+
+// RFC 4588: the RTX payload is the original sequence number and the original payload.
+// The packet goes to the depacketizer as the one it repairs.
+void WebRtcIngest::onRetransmission(const rtp::RtpPacketView& packet, SteadyTime arrival) {
+  if (packet.payload.size() < kRtxHeaderSize || !video_.stats || !tracks_.videoPayloadType) {
+    ++stats_.padding;  // bandwidth probing, or a repair before any media: nothing to repair
+    return;
   }
+  ++stats_.retransmissions;
+  rtp::RtpPacketView original = packet;
+  original.payloadType = *tracks_.videoPayloadType;
+  original.ssrc = video_.ssrc;
+  original.sequence = loadU16(packet.payload.data());
+  original.payload = packet.payload.subspan(kRtxHeaderSize);
+  depacketize(video_, original, arrival);
+}
+
+void WebRtcIngest::depacketize(Track& track, const rtp::RtpPacketView& packet, SteadyTime arrival) {
+  int64_t arrivalUs = std::chrono::duration_cast<Micros>(arrival - start_).count();
   std::vector<rtp::DepacketizedFrame> frames;
-  if (track == &video_) {
-    if (track->nacks.onPacket(packet.sequence, arrivalUs) == rtp::NackGenerator::Arrival::kJumped) {
+  if (&track == &video_) {
+    lastVideoPacket_ = arrival;
+    if (track.nacks.onPacket(packet.sequence, arrivalUs) == rtp::NackGenerator::Arrival::kJumped) {
       lastPli_.reset();  // the next feedback asks for a keyframe at once
     }
     frames = h264_.push(packet);
@@ -70,7 +114,7 @@ void WebRtcIngest::onRtp(const rtp::RtpPacketView& packet, SteadyTime arrival) {
     frames = opus_.push(packet);
   }
   for (rtp::DepacketizedFrame& frame : frames) {
-    publish(*track, frame, arrival);
+    publish(track, frame, arrival);
   }
 }
 
@@ -125,8 +169,14 @@ std::optional<WallTime> WebRtcIngest::captureTime(const Track& track, int64_t un
   return WallTime(std::chrono::duration_cast<WallTime::duration>(Micros(captureUs)));
 }
 
-Bytes WebRtcIngest::feedback(SteadyTime now, uint32_t localSsrc, int64_t rttUs) {
+Bytes WebRtcIngest::feedback(SteadyTime now, int64_t rttUs) {
   int64_t nowUs = std::chrono::duration_cast<Micros>(now - start_).count();
+  if (video_.stats && now - lastVideoPacket_ >= kVideoStall) {
+    for (rtp::DepacketizedFrame& frame : h264_.flush()) {
+      publish(video_, frame, now);
+    }
+  }
+  uint32_t localSsrc = localSsrc_;
   BytesBuilder out;
   rtp::ReceiverReport report{.ssrc = localSsrc, .reports = {}};
   bool reportDue = now - lastReport_ >= kReportInterval;

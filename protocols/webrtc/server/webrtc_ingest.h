@@ -19,6 +19,7 @@ namespace rtsedge::webrtc {
 // What the answer agreed on for a WHIP publisher's media.
 struct IngestTracks {
   std::optional<uint8_t> videoPayloadType;  // H.264
+  std::optional<uint8_t> videoRtxPayloadType;  // its retransmissions (RFC 4588), when negotiated
   std::optional<uint8_t> audioPayloadType;  // Opus
   uint8_t audioChannels = 2;
   std::optional<uint8_t> transportCcId;  // the transport-wide sequence number extension's id
@@ -28,6 +29,8 @@ struct IngestStats {
   uint64_t packets = 0;
   uint64_t framesPublished = 0;
   uint64_t packetsUnknown = 0;  // a payload type the answer did not agree on
+  uint64_t retransmissions = 0;  // RTX packets carrying a lost packet again
+  uint64_t padding = 0;          // RTX packets with no payload (the sender probing bandwidth)
 };
 
 // A WHIP publisher's media -> a Stream: RTP depacketized into frames (H.264, Opus),
@@ -36,13 +39,16 @@ struct IngestStats {
 // needed, and transport-wide congestion control feedback so its bandwidth estimate grows.
 class WebRtcIngest final : public StreamSource {
  public:
-  WebRtcIngest(IngestTracks tracks, const Clock& clock, StreamSource::Listener& listener);
+  // localSsrc: the SSRC our RTCP feedback is sent with.
+  WebRtcIngest(IngestTracks tracks, uint32_t localSsrc, const Clock& clock, StreamSource::Listener& listener);
 
   void onRtp(const rtp::RtpPacketView& packet, SteadyTime arrival);
   void onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, uint32_t rtpTimestamp, SteadyTime arrival);
   // RTCP to send now (a compound packet; empty when nothing is due): NACKs and TWCC
   // every call, PLI when a keyframe is needed (at most every 500 ms), RRs every second.
-  Bytes feedback(SteadyTime now, uint32_t localSsrc, int64_t rttUs);
+  // Also gives up on video packets still missing when the sender has paused (so the
+  // frames behind them are published and a keyframe is asked for).
+  Bytes feedback(SteadyTime now, int64_t rttUs);
 
   // A viewer asked for a keyframe: the next feedback carries a PLI (within the PLI interval).
   void requestKeyframe() override { keyframeRequested_ = true; }
@@ -73,11 +79,15 @@ class WebRtcIngest final : public StreamSource {
   };
 
   Track* trackFor(const rtp::RtpPacketView& packet);
+  void onRetransmission(const rtp::RtpPacketView& packet, SteadyTime arrival);
+  void recordTransportSequence(const rtp::RtpPacketView& packet, int64_t arrivalUs);
+  void depacketize(Track& track, const rtp::RtpPacketView& packet, SteadyTime arrival);
   void publish(Track& track, rtp::DepacketizedFrame& frame, SteadyTime arrival);
   int64_t mediaUs(Track& track, int64_t unwrapped, SteadyTime arrival);
   std::optional<WallTime> captureTime(const Track& track, int64_t unwrapped) const;
 
   IngestTracks tracks_;
+  uint32_t localSsrc_;
   const Clock& clock_;
   SteadyTime start_;
   Track video_{TrackKind::kVideo, rtp::kVideoClockRate};
@@ -87,6 +97,7 @@ class WebRtcIngest final : public StreamSource {
   std::unique_ptr<rtp::TwccRecorder> twcc_;
   IngestStats stats_;
   SteadyTime lastMedia_{};
+  SteadyTime lastVideoPacket_{};
   std::optional<SteadyTime> lastPli_;
   SteadyTime lastReport_{};
   uint64_t nacksSent_ = 0;

@@ -274,6 +274,7 @@ Result<WebRtcAnswer> WebRtcSession::negotiate() {
       (video ? video_ : audio_) = std::make_unique<RtpTrackSender>(settings);
     } else if (video) {
       tracks.videoPayloadType = media.codec.payloadType;
+      tracks.videoRtxPayloadType = media.rtxPayloadType;
     } else {
       tracks.audioPayloadType = media.codec.payloadType;
       tracks.audioChannels = media.codec.channels == 0 ? 2 : media.codec.channels;
@@ -285,7 +286,8 @@ Result<WebRtcAnswer> WebRtcSession::negotiate() {
     }
   }
   if (offer_.role == SignalingRole::kPublish) {
-    ingest_ = std::make_unique<WebRtcIngest>(tracks, context_.clock, static_cast<StreamSource::Listener&>(*this));
+    ingest_ = std::make_unique<WebRtcIngest>(tracks, localSsrc_, context_.clock,
+                                             static_cast<StreamSource::Listener&>(*this));
   }
   if (!context_.transport.addEndpoint(local_.ufrag, *this)) {
     return Error("ICE ufrag collision");
@@ -608,7 +610,7 @@ void WebRtcSession::onTick() {
     return;
   }
   if (ingest_) {
-    Bytes feedback = ingest_->feedback(now, localSsrc_, rttUs_);
+    Bytes feedback = ingest_->feedback(now, rttUs_);
     protectAndSend(feedback.span(), true);
     return;
   }

@@ -245,13 +245,7 @@ TEST_CASE("RTP frame blob: read refuses short blocks and unknown kinds") {
   }
 }
 
-// BUG (protocols/webrtc/server/rtp_frame_blob.cpp, RtpFrameBlob::read): only the header
-// size and the kind byte are checked. A block whose payload count or sizes run past its
-// end (garbage, or a real block truncated after its header) is accepted, and
-// forEachPayload then reads past the block (loadU16 and operator[] beyond size()).
-// The header comment says "nullopt for anything else". Skipped until read() checks that
-// the count and sizes fit the block exactly.
-TEST_CASE("RTP frame blob: read refuses garbage whose payload table runs past the block" * doctest::skip()) {
+TEST_CASE("RTP frame blob: read refuses garbage whose payload table runs past the block") {
   // 12 bytes: video, no flags, pts 0, 5 payloads, and none of them there.
   ByteVector garbage(RtpFrameBlob::kHeaderSize, 0);
   garbage[11] = 5;
@@ -268,13 +262,7 @@ TEST_CASE("RTP frame blob: read refuses garbage whose payload table runs past th
   CHECK_FALSE(RtpFrameBlob::read(Bytes::copyOf(oversized)));
 }
 
-// BUG (latent; protocols/webrtc/server/rtp_frame_blob.cpp, RtpFrameBlob::build): each
-// payload's size is written as 16 bits (out.appendU16(static_cast<uint16_t>(size))), but
-// maxPayloadSize is a size_t nothing bounds: with a budget over 65535 a larger payload is
-// written with its size modulo 65536 and the block no longer reads back. WebRtcMuxer is
-// only built with kDefaultRtpPayloadSize (1200) today, so nothing hits it yet. Expected:
-// build() refuses (or clamps) budgets over 65535.
-TEST_CASE("RTP frame blob: a payload over 65535 bytes is refused, never written truncated" * doctest::skip()) {
+TEST_CASE("RTP frame blob: a payload over 65535 bytes is refused, never written truncated") {
   const auto frame = h264Frame({nal(0x41, 70'000, 1)}, false);
   auto bytes = RtpFrameBlob::build(*frame, 100'000);
   if (bytes) {
