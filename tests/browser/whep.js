@@ -1,0 +1,219 @@
+// A WHEP player (draft-ietf-wish-whep): recvonly video + audio, one POST of the complete
+// offer (no trickle ICE), the answer applied, the video element playing muted.
+//
+//   whep.html?url=<WHEP endpoint URL>[&autostart=0]
+//
+// What the test reads:
+//   window.whep          state: times (performance.now() ms: from the page's start), errors, resource URL, ...
+//   await window.stats() one flat object of getStats() numbers (see below)
+//   await window.stop()  DELETE on the Location the POST answered with; closes the peer
+//   await window.start() starts (done on load unless autostart=0)
+'use strict';
+
+const ICE_GATHERING_CAP_MS = 2000;
+
+const whep = window.whep = {
+  endpoint: null,
+  postMs: null,            // just before the POST
+  answerMs: null,          // answer received (status known)
+  firstDecodedMs: null,    // getStats inbound video framesDecoded > 0 first seen (50 ms polling)
+  firstPresentedMs: null,  // first requestVideoFrameCallback: a frame composited
+  offerCandidates: [],     // a=candidate lines of the offer as POSTed
+  gatheringMs: null,       // how long ICE gathering took (capped)
+  gatheringComplete: null, // false: the cap cut it short
+  iceUfrag: { local: null, remote: null },  // from the offer and the answer
+  postStatus: null,
+  location: null,          // absolute URL of the session resource
+  etag: null,
+  deleteStatus: null,
+  connectionStates: [],    // {atMs, state}
+  errors: [],
+  pc: null,
+};
+
+function note(error) {
+  whep.errors.push(String(error && error.stack ? error.stack : error));
+}
+window.addEventListener('error', (e) => note(e.message || e.error));
+window.addEventListener('unhandledrejection', (e) => note('unhandled rejection: ' + (e.reason && e.reason.message || e.reason)));
+
+// Resolves when gathering is complete, or after `capMs`; true if it completed.
+function gatheringDone(pc, capMs) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), capMs);
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve(true); }
+    });
+  });
+}
+
+async function begin() {
+  const params = new URLSearchParams(location.search);
+  whep.endpoint = params.get('url');
+  if (!whep.endpoint) { note('no ?url= given'); return; }
+  const video = document.getElementById('video');
+  video.muted = true;
+
+  const pc = whep.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  const remote = new MediaStream();
+  pc.ontrack = (event) => {
+    remote.addTrack(event.track);
+    if (video.srcObject !== remote) video.srcObject = remote;
+    video.play().catch((error) => {
+      // play() is interrupted when the second track comes; only a refusal is an error.
+      if (error && error.name === 'NotAllowedError') note('video.play(): ' + error.message);
+    });
+  };
+  pc.addEventListener('connectionstatechange', () => {
+    whep.connectionStates.push({ atMs: performance.now(), state: pc.connectionState });
+  });
+
+  if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) {
+    video.requestVideoFrameCallback(() => { whep.firstPresentedMs = performance.now(); });
+  }
+  const pollDecoded = setInterval(async () => {
+    if (whep.firstDecodedMs !== null || pc.connectionState === 'closed') { clearInterval(pollDecoded); return; }
+    try {
+      const report = await pc.getStats();
+      report.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0 && whep.firstDecodedMs === null) {
+          whep.firstDecodedMs = performance.now();
+        }
+      });
+    } catch (error) { /* closed meanwhile */ }
+  }, 50);
+
+  await pc.setLocalDescription(await pc.createOffer());
+  const gatheringStarted = performance.now();
+  whep.gatheringComplete = await gatheringDone(pc, ICE_GATHERING_CAP_MS);
+  whep.gatheringMs = Math.round(performance.now() - gatheringStarted);
+  const offer = pc.localDescription.sdp;
+  whep.offerCandidates = offer.split(/\r?\n/).filter((line) => line.startsWith('a=candidate:'));
+  whep.iceUfrag.local = ufragOf(offer);
+  if (whep.offerCandidates.length === 0) note('ICE gathered no candidate (see the chromium flags in webrtc.mjs)');
+
+  whep.postMs = performance.now();
+  let response;
+  try {
+    response = await fetch(whep.endpoint, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: offer });
+  } catch (error) {
+    note(`POST ${whep.endpoint}: ${error.message} (refused, or CORS preflight not answered)`);
+    return;
+  }
+  whep.answerMs = performance.now();
+  whep.postStatus = response.status;
+  const body = await response.text();
+  if (response.status !== 201) { note(`POST ${whep.endpoint}: expected 201, got ${response.status}: ${body.slice(0, 300)}`); return; }
+  const resource = response.headers.get('Location');
+  whep.etag = response.headers.get('ETag');
+  if (resource) whep.location = new URL(resource, whep.endpoint).href;
+  else note('201 without a readable Location (Access-Control-Expose-Headers: Location missing?)');
+  const type = response.headers.get('Content-Type') || '';
+  if (!type.startsWith('application/sdp')) note(`answer Content-Type ${JSON.stringify(type)}, expected application/sdp`);
+  whep.iceUfrag.remote = ufragOf(body);
+  try {
+    await pc.setRemoteDescription({ type: 'answer', sdp: body });
+  } catch (error) {
+    note('setRemoteDescription(answer): ' + error.message);
+  }
+}
+
+function ufragOf(sdp) {
+  const match = sdp.match(/^a=ice-ufrag:(\S+)/m);
+  return match ? match[1] : null;
+}
+
+// One flat object: the numbers a test checks, from getStats() and the page state.
+window.stats = async function stats() {
+  const pc = whep.pc;
+  const out = {
+    connectionState: pc ? pc.connectionState : 'new',
+    iceConnectionState: pc ? pc.iceConnectionState : 'new',
+    framesDecoded: 0, framesReceived: 0, framesDropped: 0, keyFramesDecoded: 0,
+    frameWidth: 0, frameHeight: 0, framesPerSecond: null,
+    freezeCount: 0, totalFreezesDuration: 0, pauseCount: 0,
+    jitterBufferDelay: 0, jitterBufferEmittedCount: 0, jitterBufferMs: null,
+    videoPacketsReceived: 0, videoPacketsLost: 0, videoBytesReceived: 0, nackCount: 0, pliCount: 0,
+    videoCodec: null, audioCodec: null,
+    totalSamplesReceived: 0, concealedSamples: 0, audioPacketsReceived: 0, audioPacketsLost: 0,
+    videoWidth: 0, videoHeight: 0, currentTime: 0,
+    selectedPair: null,
+    postMs: whep.postMs, answerMs: whep.answerMs,
+    firstDecodedMs: whep.firstDecodedMs, firstPresentedMs: whep.firstPresentedMs,
+    firstFrameMs: null, firstFrameAfterPostMs: null,
+    postStatus: whep.postStatus, location: whep.location, deleteStatus: whep.deleteStatus,
+    gatheringMs: whep.gatheringMs, gatheringComplete: whep.gatheringComplete,
+    offerCandidates: whep.offerCandidates.length, iceUfrag: whep.iceUfrag,
+    errors: whep.errors.slice(),
+  };
+  const video = document.getElementById('video');
+  out.videoWidth = video.videoWidth;
+  out.videoHeight = video.videoHeight;
+  out.currentTime = video.currentTime;
+  const firsts = [whep.firstDecodedMs, whep.firstPresentedMs].filter((t) => t !== null);
+  if (firsts.length) {
+    out.firstFrameMs = Math.round(Math.min(...firsts));
+    if (whep.postMs !== null) out.firstFrameAfterPostMs = Math.round(Math.min(...firsts) - whep.postMs);
+  }
+  if (!pc || pc.connectionState === 'closed') return out;
+  const report = await pc.getStats();
+  const codecs = new Map();
+  report.forEach((s) => { if (s.type === 'codec') codecs.set(s.id, s.mimeType); });
+  let pairId = null;
+  report.forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      for (const key of ['framesDecoded', 'framesReceived', 'framesDropped', 'keyFramesDecoded', 'frameWidth',
+        'frameHeight', 'freezeCount', 'totalFreezesDuration', 'pauseCount', 'jitterBufferDelay',
+        'jitterBufferEmittedCount', 'nackCount', 'pliCount']) {
+        if (typeof s[key] === 'number') out[key] = s[key];
+      }
+      if (typeof s.framesPerSecond === 'number') out.framesPerSecond = s.framesPerSecond;
+      out.videoPacketsReceived = s.packetsReceived || 0;
+      out.videoPacketsLost = s.packetsLost || 0;
+      out.videoBytesReceived = s.bytesReceived || 0;
+      out.videoCodec = codecs.get(s.codecId) || null;
+      if (out.jitterBufferEmittedCount > 0) out.jitterBufferMs = 1000 * out.jitterBufferDelay / out.jitterBufferEmittedCount;
+    } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+      out.totalSamplesReceived = s.totalSamplesReceived || 0;
+      out.concealedSamples = s.concealedSamples || 0;
+      out.audioPacketsReceived = s.packetsReceived || 0;
+      out.audioPacketsLost = s.packetsLost || 0;
+      out.audioCodec = codecs.get(s.codecId) || null;
+    } else if (s.type === 'transport' && s.selectedCandidatePairId) {
+      pairId = s.selectedCandidatePairId;
+    }
+  });
+  const pair = pairId && report.get(pairId);
+  if (pair) {
+    const local = report.get(pair.localCandidateId);
+    const remoteCandidate = report.get(pair.remoteCandidateId);
+    out.selectedPair = {
+      local: local ? `${local.address}:${local.port}/${local.protocol}` : null,
+      remote: remoteCandidate ? `${remoteCandidate.address}:${remoteCandidate.port}/${remoteCandidate.protocol}` : null,
+      rttMs: typeof pair.currentRoundTripTime === 'number' ? pair.currentRoundTripTime * 1000 : null,
+    };
+  }
+  return out;
+};
+
+// DELETE the session resource (once), then close the peer connection.
+window.stop = async function stop() {
+  if (whep.location && whep.deleteStatus === null) {
+    try {
+      const response = await fetch(whep.location, { method: 'DELETE' });
+      await response.text();  // read to its end: not aborted when the page closes
+      whep.deleteStatus = response.status;
+    } catch (error) {
+      whep.deleteStatus = -1;
+      note(`DELETE ${whep.location}: ${error.message}`);
+    }
+  }
+  if (whep.pc) whep.pc.close();
+  return whep.deleteStatus;
+};
+
+window.start = () => begin().catch(note);  // not `start`: a global function declaration IS window.start
+if (new URLSearchParams(location.search).get('autostart') !== '0') window.start();
