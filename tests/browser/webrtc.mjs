@@ -77,7 +77,7 @@ const watchdog = setTimeout(async () => {
 
 const SERIES = {
   whep: ['framesDecoded', 'framesDropped', 'freezeCount', 'totalFreezesDuration', 'totalSamplesReceived',
-    'concealedSamples', 'jitterBufferMs', 'videoPacketsLost', 'connectionState'],
+    'concealedSamples', 'jitterBufferMs', 'videoPacketsLost', 'videoBehindLiveMs', 'audioBehindLiveMs', 'connectionState'],
   whip: ['framesEncoded', 'bytesSent', 'frameWidth', 'frameHeight', 'connectionState'],
 };
 

@@ -126,6 +126,12 @@ function ufragOf(sdp) {
   return match ? match[1] : null;
 }
 
+const NTP_UNIX_OFFSET_MS = 2208988800000;
+function behindLive(estimatedPlayoutTimestamp) {
+  if (typeof estimatedPlayoutTimestamp !== 'number' || estimatedPlayoutTimestamp <= 0) return null;
+  return Math.round(Date.now() - (estimatedPlayoutTimestamp - NTP_UNIX_OFFSET_MS));
+}
+
 // One flat object: the numbers a test checks, from getStats() and the page state.
 window.stats = async function stats() {
   const pc = whep.pc;
@@ -138,6 +144,9 @@ window.stats = async function stats() {
     jitterBufferDelay: 0, jitterBufferEmittedCount: 0, jitterBufferMs: null,
     videoPacketsReceived: 0, videoPacketsLost: 0, videoBytesReceived: 0, nackCount: 0, pliCount: 0,
     videoCodec: null, audioCodec: null,
+    // How far playout is behind the server's live point: now minus estimatedPlayoutTimestamp,
+    // the NTP time (from the server's RTCP sender reports) of what is playing now.
+    videoBehindLiveMs: null, audioBehindLiveMs: null,
     totalSamplesReceived: 0, concealedSamples: 0, audioPacketsReceived: 0, audioPacketsLost: 0,
     videoWidth: 0, videoHeight: 0, currentTime: 0,
     selectedPair: null,
@@ -175,6 +184,7 @@ window.stats = async function stats() {
       out.videoPacketsLost = s.packetsLost || 0;
       out.videoBytesReceived = s.bytesReceived || 0;
       out.videoCodec = codecs.get(s.codecId) || null;
+      out.videoBehindLiveMs = behindLive(s.estimatedPlayoutTimestamp);
       if (out.jitterBufferEmittedCount > 0) out.jitterBufferMs = 1000 * out.jitterBufferDelay / out.jitterBufferEmittedCount;
     } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
       out.totalSamplesReceived = s.totalSamplesReceived || 0;
@@ -182,6 +192,7 @@ window.stats = async function stats() {
       out.audioPacketsReceived = s.packetsReceived || 0;
       out.audioPacketsLost = s.packetsLost || 0;
       out.audioCodec = codecs.get(s.codecId) || null;
+      out.audioBehindLiveMs = behindLive(s.estimatedPlayoutTimestamp);
     } else if (s.type === 'transport' && s.selectedCandidatePairId) {
       pairId = s.selectedCandidatePairId;
     }

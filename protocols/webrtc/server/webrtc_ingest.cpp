@@ -38,6 +38,10 @@ WebRtcIngest::Track* WebRtcIngest::trackFor(const rtp::RtpPacketView& packet) {
     track->ssrc = packet.ssrc;
     track->stats = std::make_unique<rtp::ReceiverStats>(packet.ssrc);
     track->nacks = rtp::NackGenerator();
+    // A new SSRC starts a new RTP clock: its first packet is placed by its arrival again.
+    track->unwrapper = rtp::RtpTimestampUnwrapper();
+    track->firstUnwrapped.reset();
+    track->senderReport.reset();
   }
   return track;
 }

@@ -21,10 +21,6 @@ constexpr Millis kStreamPollInterval{20};
 constexpr Millis kPublisherTick{20};  // NACKs and congestion feedback want a short period
 constexpr Millis kViewerTick{250};
 constexpr Millis kSenderReportInterval{1000};
-// The frames of the cached GOP a viewer starts with go out at once; their timestamps are
-// squeezed to 1/kCachedCompression of their span so the browser decodes them right away
-// and the first live frame is shown when it arrives, not a GOP later.
-constexpr int64_t kCachedCompression = 25;
 constexpr int64_t kMinResendIntervalUs = 10'000;
 constexpr uint64_t kNtpUnixOffset = 2'208'988'800ULL;
 
@@ -446,13 +442,6 @@ void WebRtcSession::sendQueued() {
   queue_.onBatchWritten();
 }
 
-int64_t WebRtcSession::mediaTime(TrackKind kind, int64_t ptsUs) const {
-  if (kind != TrackKind::kVideo || !joinPtsUs_ || ptsUs >= *joinPtsUs_) {
-    return ptsUs;
-  }
-  return *joinPtsUs_ - (*joinPtsUs_ - ptsUs) / kCachedCompression;
-}
-
 void WebRtcSession::sendFrame(const Bytes& blob, int64_t now) {
   auto frame = RtpFrameBlob::read(blob);
   if (!frame) {
@@ -472,7 +461,11 @@ void WebRtcSession::sendFrame(const Bytes& blob, int64_t now) {
   } else if (joinPtsUs_ && frame->ptsUs < *joinPtsUs_) {
     return;  // the cached GOP's audio is past: the browser would play it late
   }
-  int64_t mediaUs = mediaTime(frame->kind, frame->ptsUs);
+  // The cached GOP goes out at once with its own timestamps: Chromium decodes and shows
+  // frames that arrive late at once, so playout is at the live point within a second
+  // (measured: docs/webrtc.md, "Instant start"); squeezing the cached frames' timestamps
+  // made it worse (lip sync then delays the audio).
+  int64_t mediaUs = frame->ptsUs;
   uint32_t timestamp =
       rtp::rtpTimestamp(mediaUs, sender->clockRate(), video ? videoTimestampBase_ : audioTimestampBase_);
   frame->forEachPayload([&](const rtp::RtpPayload& payload) {

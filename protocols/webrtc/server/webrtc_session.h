@@ -90,7 +90,6 @@ class WebRtcSession final : public uv::DeferredDeletable,
   void startPublishing();
   void sendQueued();
   void sendFrame(const Bytes& blob, int64_t nowUs);
-  int64_t mediaTime(TrackKind kind, int64_t ptsUs) const;
   void onRtp(std::span<uint8_t> data);
   void onRtcp(std::span<uint8_t> data);
   void onReceiverReport(const rtp::ReportBlock& block);
@@ -137,7 +136,7 @@ class WebRtcSession final : public uv::DeferredDeletable,
   uint32_t audioTimestampBase_;
   uint32_t videoSsrc_;
   uint32_t audioSsrc_;
-  std::optional<int64_t> joinPtsUs_;  // the newest cached frame's pts when the viewer joined
+  std::optional<int64_t> joinPtsUs_;  // the newest cached frame's pts when the viewer joined: older audio is skipped
   int64_t maxVideoPtsUs_ = INT64_MIN;
   uint64_t nacksReceived_ = 0;
   uint64_t retransmitted_ = 0;
