@@ -13,6 +13,8 @@ works) and POST to http://<server_ip>:HTTPPORT, another origin: CORS is exercise
   2 WHIP (chromium's fake camera and microphone) in, RTMP and HTTP-FLV out: ffprobe sees
     H.264 video and AAC audio.
   3 WHIP in, WHEP out, two pages of one chromium: over 100 frames decoded, no freeze.
+  5 An edge node: two WHEP viewers of a stream it lacks start one pull from the origin
+    and share it (the origin serves one viewer: the edge).
   4 Hostile: random datagrams, a STUN check with a wrong password, garbage SDP offers,
     while a WHEP viewer keeps playing without a freeze; rtsedge then answers /healthz and
     exits 0 on SIGTERM.
@@ -124,12 +126,18 @@ class Setup:
 @contextlib.contextmanager
 def webrtc_setup(config=""):
     check_prerequisites()
-    with NetnsPair() as pair, pair.enter_server():
-        media_port = free_udp_port()
-        webrtc = (f'webrtc:\n  enabled: true\n  listen: "0.0.0.0:{media_port}"\n'
-                  f'  candidates:\n    - "{pair.server_ip}"\n')
-        with Server(config=webrtc + config, http_host="0.0.0.0") as server, StaticServer(pair) as static:
-            yield Setup(pair, server, static, media_port)
+    with NetnsPair() as pair, pair.enter_server(), webrtc_node(pair, config) as setup:
+        yield setup
+
+
+@contextlib.contextmanager
+def webrtc_node(pair, config=""):
+    """rtsedge with WebRTC in the server namespace of `pair` (the caller has entered it)."""
+    media_port = free_udp_port()
+    webrtc = (f'webrtc:\n  enabled: true\n  listen: "0.0.0.0:{media_port}"\n'
+              f'  candidates:\n    - "{pair.server_ip}"\n')
+    with Server(config=webrtc + config, http_host="0.0.0.0") as server, StaticServer(pair) as static:
+        yield Setup(pair, server, static, media_port)
 
 
 # -- chromium: webrtc.mjs in the client namespace -----------------------------------------------
@@ -312,6 +320,38 @@ def test_whep_plays_rtmp_high_profile():
             stop(publisher)
 
 
+def stream_viewers(server, name="live/cam"):
+    status, info = server.api(f"/api/v1/streams/{name}")
+    return info["viewers"]["total"] if status == 200 and info else 0
+
+
+def test_whep_viewers_on_an_edge_share_one_pull():
+    """An edge node (upstreams: the origin) has no stream until a WHEP viewer asks: the
+    viewer's offer starts the one pull, a second viewer shares it, both decode."""
+    check_prerequisites()
+    with NetnsPair() as pair, pair.enter_server(), Server(config="tier:\n  node_id: origin\n") as origin:
+        publisher = publish(origin.url("live/cam"), gop=50, extra=HIGH_PROFILE)
+        try:
+            wait_for_stream(origin, "live/cam")
+            edge_config = f"upstreams:\n  - rtmp://127.0.0.1:{origin.rtmp_port}\ntier:\n  node_id: edge\n"
+            with webrtc_node(pair, edge_config) as setup:
+                pages = [("whep", setup.page("whep", "cam")), ("whep", setup.page("whep", "cam"))]
+                with browser(setup, pages, 8) as viewers:
+                    viewers.wait_for(lambda s: s["framesDecoded"] > 25, 20, "the first WHEP page on the edge to play")
+                    viewers.wait_for(lambda s: s["framesDecoded"] > 25, 20, "the second WHEP page on the edge to play",
+                                     page=1)
+                    wait_until(lambda: stream_viewers(setup.server) == 2, 10, "two viewers of live/cam on the edge")
+                    assert stream_viewers(origin) == 1, \
+                        f"expected the origin to serve the edge's one pull; it has {stream_viewers(origin)} viewers"
+                    _, info = setup.server.api("/api/v1/streams/live/cam")
+                    assert info["origin"]["kind"] == "pulled", f"expected a pulled stream on the edge: {info}"
+                    summary = viewers.finish()
+                for index in (0, 1):
+                    assert_plays_smoothly(assert_page_ok(summary, index), 8)
+        finally:
+            stop(publisher)
+
+
 # -- 2: WHIP in, RTMP and HTTP-FLV out ----------------------------------------------------------
 
 def codecs_of(url, timeout=20):
@@ -489,7 +529,8 @@ def main():
     except NetnsUnavailable as error:
         skip(f"WebRTC browser tests need network namespaces: {error}")
     tests = [test_whep_plays_rtmp_high_profile, test_whip_publishes_to_rtmp_and_flv,
-             test_whip_to_whep_between_browsers, test_hostile_input_while_viewing]
+             test_whip_to_whep_between_browsers, test_whep_viewers_on_an_edge_share_one_pull,
+             test_hostile_input_while_viewing]
     chosen = sys.argv[1:]  # by hand: test names to run, e.g. test_hostile_input_while_viewing
     unknown = set(chosen) - {test.__name__ for test in tests}
     if unknown:
