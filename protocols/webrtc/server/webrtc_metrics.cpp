@@ -29,9 +29,13 @@ WebRtcMetrics::WebRtcMetrics(metrics::Registry& registry)
       bFramesDropped(registry.counter("rtsedge_webrtc_bframes_dropped_total",
                                       "B-frames not sent to WebRTC viewers (webrtc.b_frames: drop).", {})
                          .labels({})),
-      lostReceived(registry.counter("rtsedge_webrtc_packets_lost_total",
-                                    "RTP packets of WebRTC publishers that never arrived, NACKs included.", {})
-                       .labels({})),
+      lostReceived(registry
+                       .counter("rtsedge_webrtc_packets_lost_total",
+                                "RTP packets lost on the way, by direction: received (from WHIP publishers, before "
+                                "NACKs), sent (to WHEP viewers, as their receiver reports say).",
+                                {"direction"})
+                       .labels({"received"})),
+      lostSent(registry.counter("rtsedge_webrtc_packets_lost_total", "", {"direction"}).labels({"sent"})),
       rtt(registry.histogram("rtsedge_webrtc_rtt_seconds", "Round-trip time to WebRTC peers from RTCP reports.", {},
                              kRttBuckets)
               .labels({})),

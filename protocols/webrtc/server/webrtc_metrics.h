@@ -24,7 +24,8 @@ class WebRtcMetrics {
   metrics::Counter& plisReceived;      // keyframe requests (PLI, FIR) from viewers
   metrics::Counter& plisSent;          // keyframe requests to publishers
   metrics::Counter& bFramesDropped;    // B-frames not sent to viewers (webrtc.b_frames: drop)
-  metrics::Counter& lostReceived;      // packets of publishers that never arrived (after NACKs)
+  metrics::Counter& lostReceived;      // packets of publishers that did not arrive (before NACKs)
+  metrics::Counter& lostSent;          // packets to viewers that did not arrive, as their reports say
   metrics::Histogram& rtt;             // round-trip time from RTCP reports, seconds
   metrics::Gauge& sessions;            // WHIP and WHEP sessions, set up or connected
   metrics::CounterFamily& handshakes;  // {result}: connected, ice_timeout, dtls_failed, dtls_timeout

@@ -567,6 +567,13 @@ void WebRtcSession::onRtcp(std::span<uint8_t> data) {
 }
 
 void WebRtcSession::onReceiverReport(const rtp::ReportBlock& block) {
+  if ((video_ && block.ssrc == video_->ssrc()) || (audio_ && block.ssrc == audio_->ssrc())) {
+    auto [previous, added] = viewerLost_.try_emplace(block.ssrc, 0);
+    if (block.cumulativeLost > previous->second) {
+      context_.webrtcMetrics.lostSent.inc(block.cumulativeLost - previous->second);
+    }
+    previous->second = std::max(previous->second, block.cumulativeLost);
+  }
   if (block.lastSr == 0) {
     return;
   }
@@ -605,12 +612,25 @@ void WebRtcSession::onTick() {
   if (ingest_) {
     Bytes feedback = ingest_->feedback(now, rttUs_);
     protectAndSend(feedback.span(), true);
+    recordIngestStats();
     return;
   }
   if (now - lastSenderReport_ >= kSenderReportInterval) {
     lastSenderReport_ = now;
     sendSenderReports(nowUs());
   }
+}
+
+void WebRtcSession::recordIngestStats() {
+  auto add = [](metrics::Counter& counter, uint64_t& recorded, uint64_t now) {
+    if (now > recorded) {
+      counter.inc(static_cast<double>(now - recorded));
+      recorded = now;
+    }
+  };
+  add(context_.webrtcMetrics.nacksSent, recordedNacks_, ingest_->nacksSent());
+  add(context_.webrtcMetrics.plisSent, recordedPlis_, ingest_->plisSent());
+  add(context_.webrtcMetrics.lostReceived, recordedLost_, ingest_->packetsLost());
 }
 
 void WebRtcSession::sendSenderReports(int64_t now) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,6 +96,8 @@ class WebRtcSession final : public uv::DeferredDeletable,
   void onReceiverReport(const rtp::ReportBlock& block);
   void protectAndSend(std::span<const uint8_t> packet, bool rtcp);
   void onTick();
+  // Moves the ingest's NACK, PLI and loss counts into the metrics.
+  void recordIngestStats();
   void sendSenderReports(int64_t nowUs);
   int64_t nowUs() const;
 
@@ -141,9 +144,14 @@ class WebRtcSession final : public uv::DeferredDeletable,
   uint64_t nacksReceived_ = 0;
   uint64_t retransmitted_ = 0;
   uint64_t plisReceived_ = 0;
+  std::map<uint32_t, int32_t> viewerLost_;  // by SSRC: the cumulative loss the viewer last reported
+
 
   // Publisher.
   std::unique_ptr<WebRtcIngest> ingest_;
+  uint64_t recordedNacks_ = 0;  // what recordIngestStats() counted already
+  uint64_t recordedPlis_ = 0;
+  uint64_t recordedLost_ = 0;
 };
 
 }  // namespace rtsedge::webrtc
