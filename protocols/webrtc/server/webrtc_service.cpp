@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocols/webrtc/ice/ice_credentials.h"
+#include "protocols/webrtc/server/webrtc_answer.h"
 
 namespace rtsedge::webrtc {
 
@@ -15,15 +16,17 @@ Status answerable(const sdp::SessionDescription& offer, SignalingRole role) {
   if (!credentials) {
     return credentials.error();
   }
-  sdp::AnswerOptions options;
-  options.role = role == SignalingRole::kPublish ? sdp::Role::kPublish : sdp::Role::kPlay;
-  options.iceUfrag = credentials->ufrag;
-  options.icePwd = credentials->pwd;
-  options.candidates = {{"127.0.0.1", 9}};
-  options.videoSsrc = 1;
-  options.audioSsrc = 2;
-  auto answer = sdp::buildAnswer(offer, options);
-  return answer ? Status::ok() : Status(answer.error());
+  AnswerInputs inputs;
+  inputs.role = role;
+  inputs.ice = std::move(*credentials);
+  inputs.candidates = {{"127.0.0.1", 9}};
+  inputs.videoSsrc = 1;
+  inputs.audioSsrc = 2;
+  TrackConfig h264;  // the stream is not known yet: assume the usual one
+  h264.codec = Codec::kH264;
+  inputs.streamVideo = &h264;
+  auto agreed = answerOffer(offer, inputs);
+  return agreed ? Status::ok() : Status(agreed.error());
 }
 }  // namespace
 

@@ -9,7 +9,7 @@
 #include "protocols/webrtc/ice/ice_binding.h"
 #include "protocols/webrtc/rtp/rtcp_packet.h"
 #include "protocols/webrtc/rtp/rtp_timestamp.h"
-#include "protocols/webrtc/server/rtp_frame_blob.h"
+#include "protocols/webrtc/server/webrtc_answer.h"
 #include "relay/config_values.h"
 #include "relay/quoted.h"
 #include "security/cidr.h"
@@ -20,18 +20,6 @@ namespace {
 constexpr Millis kStreamPollInterval{20};
 constexpr Millis kPublisherTick{20};  // NACKs and congestion feedback want a short period
 constexpr Millis kViewerTick{250};
-constexpr Millis kSenderReportInterval{1000};
-constexpr int64_t kMinResendIntervalUs = 10'000;
-constexpr uint64_t kNtpUnixOffset = 2'208'988'800ULL;
-
-uint64_t ntpNow() {
-  auto since = std::chrono::system_clock::now().time_since_epoch();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since).count();
-  uint64_t seconds = static_cast<uint64_t>(micros / 1'000'000) + kNtpUnixOffset;
-  uint64_t fraction = (static_cast<uint64_t>(micros % 1'000'000) << 32) / 1'000'000;
-  return (seconds << 32) | fraction;
-}
-
 sdp::Fingerprint sdpFingerprint(const DtlsFingerprint& fingerprint) {
   sdp::Fingerprint out;
   std::copy_n(fingerprint.digest().begin(), std::min(out.sha256.size(), fingerprint.digest().size()),
@@ -69,15 +57,9 @@ WebRtcSession::WebRtcSession(WebRtcContext& context, WebRtcOffer offer, sdp::Ses
           armDtlsTimer();
         }
       }),
-      localSsrc_(randomU32()),
-      queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
-      muxer_(rtp::kDefaultRtpPayloadSize),
-      videoTimestampBase_(randomU32()),
-      audioTimestampBase_(randomU32()),
-      videoSsrc_(randomU32()),
-      audioSsrc_(randomU32() | 1) {
-  if (audioSsrc_ == videoSsrc_) {
-    audioSsrc_ ^= 2;
+      localSsrc_(randomU32()) {
+  if (offer_.role == SignalingRole::kPlay) {
+    viewer_ = std::make_unique<WebRtcViewer>(context_, static_cast<WebRtcViewer::Output&>(*this));
   }
   context_.webrtcMetrics.sessions.add(1);
 }
@@ -91,23 +73,15 @@ WebRtcSession::~WebRtcSession() {
   }
 }
 
-int64_t WebRtcSession::nowUs() const {
-  return std::chrono::duration_cast<Micros>(context_.clock.now().time_since_epoch()).count();
-}
-
 ClientInfo WebRtcSession::clientInfo() const {
-  std::vector<std::pair<std::string, double>> transport{{"rtt_ms", static_cast<double>(rttUs_) / 1000.0}};
+  std::vector<std::pair<std::string, double>> transport;
   if (ingest_) {
-    transport.emplace_back("packets_received", static_cast<double>(ingest_->stats().packets));
-    transport.emplace_back("packets_lost", static_cast<double>(ingest_->packetsLost()));
-    transport.emplace_back("nacks_sent", static_cast<double>(ingest_->nacksSent()));
-    transport.emplace_back("plis_sent", static_cast<double>(ingest_->plisSent()));
-  } else {
-    transport.emplace_back("packets_sent", static_cast<double>((video_ ? video_->packets() : 0) +
-                                                               (audio_ ? audio_->packets() : 0)));
-    transport.emplace_back("nacks_received", static_cast<double>(nacksReceived_));
-    transport.emplace_back("packets_retransmitted", static_cast<double>(retransmitted_));
-    transport.emplace_back("plis_received", static_cast<double>(plisReceived_));
+    transport = {{"packets_received", static_cast<double>(ingest_->stats().packets)},
+                 {"packets_lost", static_cast<double>(ingest_->packetsLost())},
+                 {"nacks_sent", static_cast<double>(ingest_->nacksSent())},
+                 {"plis_sent", static_cast<double>(ingest_->plisSent())}};
+  } else if (viewer_) {
+    transport = viewer_->transportStats();
   }
   return ClientInfo{.id = id_,
                     .protocol = context_.metrics.protocol,
@@ -122,9 +96,8 @@ ClientInfo WebRtcSession::clientInfo() const {
 
 void WebRtcSession::start(std::function<void(OfferOutcome)> done) {
   done_ = std::move(done);
-  if (offer_.role == SignalingRole::kPlay) {
-    // A WHEP viewer's first-frame time counts from its offer: ICE and DTLS are part of it.
-    queue_.startTiming(context_.metrics.egressTimings(context_.viewers.playerBuffer));
+  if (viewer_) {
+    viewer_->startTiming();  // a WHEP viewer's first-frame time counts from its offer: ICE and DTLS are part of it
   }
   security::AccessAction action =
       offer_.role == SignalingRole::kPublish ? security::AccessAction::kPublish : security::AccessAction::kPlay;
@@ -213,40 +186,22 @@ Result<WebRtcAnswer> WebRtcSession::negotiate() {
     return credentials.error();
   }
   local_ = std::move(*credentials);
-  sdp::AnswerOptions options;
-  options.iceUfrag = local_.ufrag;
-  options.icePwd = local_.pwd;
-  options.fingerprint = sdpFingerprint(context_.certificate->fingerprint());
-  options.candidates = context_.transport.candidates();
-  options.sessionId = (static_cast<uint64_t>(randomU32()) << 31) | randomU32();
-  options.cname = "rtsedge";
-  options.msidStream = offer_.key.name;
-  if (offer_.role == SignalingRole::kPlay) {
-    options.role = sdp::Role::kPlay;
+  AnswerInputs inputs{.role = offer_.role,
+                      .ice = local_,
+                      .fingerprint = sdpFingerprint(context_.certificate->fingerprint()),
+                      .candidates = context_.transport.candidates(),
+                      .streamName = offer_.key.name};
+  if (viewer_) {
     Stream* stream = context_.hub.find(offer_.key.key());
-    const TrackConfigPtr& video = stream != nullptr ? stream->videoConfig() : nullptr;
-    if (!video) {
-      options.videoCodecs = {};
-    } else if (video->codec == Codec::kH264) {
-      options.videoCodecs = {sdp::VideoCodec::kH264};
-    } else {
-      return Error(fmt::format("stream {} has {} video, which WebRTC viewers here do not get yet",
-                               offer_.key.key(), codecName(video->codec)));
-    }
-    options.videoSsrc = videoSsrc_;
-    options.audioSsrc = audioSsrc_;
-  } else {
-    options.role = sdp::Role::kPublish;
-    options.videoCodecs = {sdp::VideoCodec::kH264};
+    inputs.streamVideo = stream != nullptr ? stream->videoConfig().get() : nullptr;
+    inputs.videoSsrc = viewer_->videoSsrc();
+    inputs.audioSsrc = viewer_->audioSsrc();
   }
-  auto answer = sdp::buildAnswer(description_, options);
-  if (!answer) {
-    return answer.error();
+  auto agreed = answerOffer(description_, inputs);
+  if (!agreed) {
+    return agreed.error();
   }
-  if (answer->remoteFingerprints.empty()) {
-    return Error("the offer has no sha-256 fingerprint");
-  }
-  auto expected = DtlsFingerprint::parse(answer->remoteFingerprints.front().toString());
+  auto expected = DtlsFingerprint::parse(agreed->remoteFingerprint.toString());
   if (!expected) {
     return expected.error();
   }
@@ -255,41 +210,19 @@ Result<WebRtcAnswer> WebRtcSession::negotiate() {
     return dtls.error();
   }
   dtls_ = std::move(*dtls);
-
-  IngestTracks tracks;
-  for (const sdp::NegotiatedMedia& media : answer->media) {
-    if (!media.accepted) {
-      continue;
+  if (viewer_) {
+    for (auto [kind, payloadType] : agreed->viewerTracks) {
+      viewer_->addTrack(kind, payloadType);
     }
-    bool video = media.kind == sdp::MediaKind::kVideo;
-    if (offer_.role == SignalingRole::kPlay) {
-      RtpTrackSenderSettings settings{.ssrc = video ? videoSsrc_ : audioSsrc_,
-                                      .payloadType = media.codec.payloadType,
-                                      .clockRate = video ? rtp::kVideoClockRate : rtp::kOpusClockRate,
-                                      .historyUs = context_.settings.nackHistory.count() * 1000};
-      (video ? video_ : audio_) = std::make_unique<RtpTrackSender>(settings);
-    } else if (video) {
-      tracks.videoPayloadType = media.codec.payloadType;
-      tracks.videoRtxPayloadType = media.rtxPayloadType;
-    } else {
-      tracks.audioPayloadType = media.codec.payloadType;
-      tracks.audioChannels = media.codec.channels == 0 ? 2 : media.codec.channels;
-    }
-    for (const sdp::Extmap& extension : media.extensions) {
-      if (extension.uri == sdp::kExtensionTransportCc) {
-        tracks.transportCcId = static_cast<uint8_t>(extension.id);
-      }
-    }
-  }
-  if (offer_.role == SignalingRole::kPublish) {
-    ingest_ = std::make_unique<WebRtcIngest>(tracks, localSsrc_, context_.clock,
+  } else {
+    ingest_ = std::make_unique<WebRtcIngest>(agreed->ingest, localSsrc_, context_.clock,
                                              static_cast<StreamSource::Listener&>(*this));
   }
   if (!context_.transport.addEndpoint(local_.ufrag, *this)) {
     return Error("ICE ufrag collision");
   }
   etag_ = "\"" + local_.ufrag + "\"";
-  return WebRtcAnswer{resourceId_, std::move(answer->sdp), etag_};
+  return WebRtcAnswer{resourceId_, std::move(agreed->sdp), etag_};
 }
 
 PatchOutcome WebRtcSession::patch(std::string_view ifMatch, std::string_view fragment) {
@@ -398,18 +331,13 @@ void WebRtcSession::connected() {
 
 void WebRtcSession::startPlaying() {
   Stream* stream = context_.hub.find(offer_.key.key());
-  if (stream == nullptr || !stream->hasSource()) {
-    close(CloseReason::kStreamEnded, "the stream ended before the viewer connected");
+  Status playing = stream != nullptr ? viewer_->play(*stream) : Status(Error("the stream ended before the viewer connected"));
+  if (!playing) {
+    close(CloseReason::kStreamEnded, playing.error().message());
     return;
-  }
-  if (!stream->gopCache().frames().empty()) {
-    joinPtsUs_ = stream->gopCache().frames().back()->ptsUs;
   }
   role_.set("player");
   spdlog::info("webrtc#{} {}: playing {}", id_, offer_.peer, offer_.key.key());
-  subscriber_ = std::make_unique<EgressSubscriber>(*stream, queue_, muxer_, TrackFilter{},
-                                                   static_cast<EgressSubscriber::Listener&>(*this));
-  sendQueued();
 }
 
 void WebRtcSession::startPublishing() {
@@ -426,55 +354,7 @@ void WebRtcSession::startPublishing() {
   spdlog::info("webrtc#{} {}: publishing {}", id_, offer_.peer, offer_.key.key());
 }
 
-void WebRtcSession::sendQueued() {
-  if (state_ != State::kConnected || !selected_) {
-    return;
-  }
-  queue_.takeBatch(batch_);
-  if (batch_.empty()) {
-    return;
-  }
-  int64_t now = nowUs();
-  for (const Bytes& blob : batch_) {
-    sendFrame(blob, now);
-  }
-  batch_.clear();
-  queue_.onBatchWritten();
-}
-
-void WebRtcSession::sendFrame(const Bytes& blob, int64_t now) {
-  auto frame = RtpFrameBlob::read(blob);
-  if (!frame) {
-    return;
-  }
-  bool video = frame->kind == TrackKind::kVideo;
-  RtpTrackSender* sender = video ? video_.get() : audio_.get();
-  if (sender == nullptr) {
-    return;  // a track the browser did not take
-  }
-  if (video) {
-    if (frame->disposable && frame->ptsUs < maxVideoPtsUs_ && context_.settings.bFrames == BFramePolicy::kDrop) {
-      context_.webrtcMetrics.bFramesDropped.inc();
-      return;
-    }
-    maxVideoPtsUs_ = std::max(maxVideoPtsUs_, frame->ptsUs);
-  } else if (joinPtsUs_ && frame->ptsUs < *joinPtsUs_) {
-    return;  // the cached GOP's audio is past: the browser would play it late
-  }
-  // The cached GOP goes out at once with its own timestamps: Chromium decodes and shows
-  // frames that arrive late at once, so playout is at the live point within a second
-  // (measured: docs/webrtc.md, "Instant start"); squeezing the cached frames' timestamps
-  // made it worse (lip sync then delays the audio).
-  int64_t mediaUs = frame->ptsUs;
-  uint32_t timestamp =
-      rtp::rtpTimestamp(mediaUs, sender->clockRate(), video ? videoTimestampBase_ : audioTimestampBase_);
-  frame->forEachPayload([&](const rtp::RtpPayload& payload) {
-    Bytes packet = sender->packet(payload, timestamp, mediaUs, now);
-    protectAndSend(packet.span(), false);
-  });
-}
-
-void WebRtcSession::protectAndSend(std::span<const uint8_t> packet, bool rtcp) {
+void WebRtcSession::sendMedia(std::span<const uint8_t> packet, bool rtcp) {
   if (!srtp_ || !selected_ || packet.empty()) {
     return;
   }
@@ -526,65 +406,14 @@ void WebRtcSession::onRtcp(std::span<uint8_t> data) {
     context_.metrics.protocolErrors.labels({context_.metrics.protocol, "rtcp"}).inc();
     return;
   }
-  int64_t now = nowUs();
   for (const rtp::RtcpItem& item : *items) {
-    if (const auto* nack = std::get_if<rtp::Nack>(&item.body)) {
-      RtpTrackSender* sender = video_ && nack->mediaSsrc == video_->ssrc()   ? video_.get()
-                               : audio_ && nack->mediaSsrc == audio_->ssrc() ? audio_.get()
-                                                                              : nullptr;
-      nacksReceived_ += nack->lost.size();
-      context_.webrtcMetrics.nacksReceived.inc(static_cast<double>(nack->lost.size()));
-      for (uint16_t sequence : nack->lost) {
-        if (sender == nullptr) {
-          break;
-        }
-        if (auto packet = sender->resend(sequence, now, std::max(kMinResendIntervalUs, rttUs_ / 2))) {
-          ++retransmitted_;
-          context_.webrtcMetrics.retransmitted.inc();
-          protectAndSend(packet->span(), false);
-        }
-      }
-    } else if (std::holds_alternative<rtp::Pli>(item.body) || std::holds_alternative<rtp::Fir>(item.body)) {
-      // A WHIP source asks its browser for a keyframe; other sources' next keyframe answers it.
-      ++plisReceived_;
-      context_.webrtcMetrics.plisReceived.inc();
-      if (Stream* stream = context_.hub.find(offer_.key.key()); stream != nullptr && subscriber_) {
-        stream->requestKeyframe();
-      }
-    } else if (const auto* report = std::get_if<rtp::ReceiverReport>(&item.body)) {
-      for (const rtp::ReportBlock& block : report->reports) {
-        onReceiverReport(block);
-      }
-    } else if (const auto* sr = std::get_if<rtp::SenderReport>(&item.body)) {
-      for (const rtp::ReportBlock& block : sr->reports) {
-        onReceiverReport(block);
-      }
-      if (ingest_) {
-        ingest_->onSenderReport(sr->ssrc, sr->info.ntpTimestamp, sr->info.rtpTimestamp, context_.clock.now());
-      }
+    if (viewer_) {
+      viewer_->onRtcp(item, context_.hub.find(offer_.key.key()));
+    } else if (const auto* report = std::get_if<rtp::SenderReport>(&item.body); report != nullptr && ingest_) {
+      ingest_->onSenderReport(report->ssrc, report->info.ntpTimestamp, report->info.rtpTimestamp,
+                              context_.clock.now());
     }
   }
-}
-
-void WebRtcSession::onReceiverReport(const rtp::ReportBlock& block) {
-  if ((video_ && block.ssrc == video_->ssrc()) || (audio_ && block.ssrc == audio_->ssrc())) {
-    auto [previous, added] = viewerLost_.try_emplace(block.ssrc, 0);
-    if (block.cumulativeLost > previous->second) {
-      context_.webrtcMetrics.lostSent.inc(block.cumulativeLost - previous->second);
-    }
-    previous->second = std::max(previous->second, block.cumulativeLost);
-  }
-  if (block.lastSr == 0) {
-    return;
-  }
-  // RFC 3550 6.4.1: RTT = now - LSR - DLSR, in 1/65536 s of the compact NTP clock.
-  uint32_t now = rtp::compactNtp(ntpNow());
-  uint32_t rtt = now - block.lastSr - block.delaySinceLastSr;
-  if (rtt > 65536U * 10) {
-    return;  // a report about an SR we did not send, or clocks off: no sample
-  }
-  rttUs_ = static_cast<int64_t>(rtt) * 1'000'000 / 65536;
-  context_.webrtcMetrics.rtt.observe(static_cast<double>(rttUs_) / 1e6);
 }
 
 void WebRtcSession::onTick() {
@@ -610,14 +439,11 @@ void WebRtcSession::onTick() {
     return;
   }
   if (ingest_) {
-    Bytes feedback = ingest_->feedback(now, rttUs_);
-    protectAndSend(feedback.span(), true);
+    Bytes feedback = ingest_->feedback(now, 0);
+    sendMedia(feedback.span(), true);
     recordIngestStats();
-    return;
-  }
-  if (now - lastSenderReport_ >= kSenderReportInterval) {
-    lastSenderReport_ = now;
-    sendSenderReports(nowUs());
+  } else if (viewer_) {
+    viewer_->tick(now);
   }
 }
 
@@ -631,41 +457,6 @@ void WebRtcSession::recordIngestStats() {
   add(context_.webrtcMetrics.nacksSent, recordedNacks_, ingest_->nacksSent());
   add(context_.webrtcMetrics.plisSent, recordedPlis_, ingest_->plisSent());
   add(context_.webrtcMetrics.lostReceived, recordedLost_, ingest_->packetsLost());
-}
-
-void WebRtcSession::sendSenderReports(int64_t now) {
-  BytesBuilder out;
-  uint64_t ntp = ntpNow();
-  for (RtpTrackSender* sender : {video_.get(), audio_.get()}) {
-    if (sender == nullptr || !sender->started()) {
-      continue;
-    }
-    sender->expire(now);
-    // The media time now: the last packet's, moved on by the time since it was sent.
-    int64_t mediaNow = sender->lastMediaUs() + (now - sender->lastSentUs());
-    uint32_t base = sender == video_.get() ? videoTimestampBase_ : audioTimestampBase_;
-    if (auto report = sender->senderReport(ntp, rtp::rtpTimestamp(mediaNow, sender->clockRate(), base))) {
-      rtp::appendSenderReport(out, *report);
-      rtp::appendSdesCname(out, sender->ssrc(), "rtsedge");
-    }
-  }
-  if (out.size() > 0) {
-    Bytes compound = out.freeze();
-    protectAndSend(compound.span(), true);
-  }
-}
-
-void WebRtcSession::onEgressSkipped() {
-  context_.metrics.viewerSkips.inc();
-}
-
-void WebRtcSession::onEgressOverflow() {
-  close(CloseReason::kSlowViewer, "the viewer fell behind the queue's hard bound");
-}
-
-void WebRtcSession::onEgressStreamEnded() {
-  subscriber_.reset();
-  close(CloseReason::kStreamEnded, "no source within the grace period");
 }
 
 void WebRtcSession::onPublisherReplaced() {
@@ -685,8 +476,9 @@ void WebRtcSession::close(CloseReason reason, std::string_view detail) {
   access_.ended();
   context_.metrics.logClose(id_, selected_ ? formatStunAddress(*selected_) : offer_.peer, offer_.key.key(), hadRole,
                             reason, detail);
-  queue_.finishTiming();
-  subscriber_.reset();
+  if (viewer_) {
+    viewer_->finish();
+  }
   if (ingest_) {
     ingest_->detach();
   }

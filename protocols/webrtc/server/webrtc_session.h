@@ -11,15 +11,12 @@
 #include "protocols/webrtc/ice/ice_credentials.h"
 #include "protocols/webrtc/sdp/sdp_answer.h"
 #include "protocols/webrtc/sdp/sdp_offer.h"
-#include "protocols/webrtc/server/rtp_track_sender.h"
 #include "protocols/webrtc/server/webrtc_context.h"
 #include "protocols/webrtc/server/webrtc_ingest.h"
-#include "protocols/webrtc/server/webrtc_muxer.h"
+#include "protocols/webrtc/server/webrtc_viewer.h"
 #include "protocols/webrtc/signaling.h"
 #include "protocols/webrtc/srtp/srtp_session.h"
 #include "relay/clients.h"
-#include "relay/egress_queue.h"
-#include "relay/egress_subscriber.h"
 #include "relay/session.h"
 #include "relay/uv/loop.h"
 #include "relay/uv/timer.h"
@@ -28,14 +25,14 @@
 namespace rtsedge::webrtc {
 
 // One WHIP publisher or WHEP viewer: access control, the SDP answer, ICE-lite checks
-// and consent, DTLS (passive) keying SRTP, then media. A viewer subscribes to the
-// stream like every egress session (EgressQueue timings, GOP cache start) and gets the
-// stream's shared RTP payloads under its own SSRCs and sequence numbers; a publisher's
-// RTP is depacketized into the stream (WebRtcIngest).
+// and consent, DTLS (passive) keying SRTP, then media: a viewer's is WebRtcViewer's, a
+// publisher's RTP is depacketized into the stream by WebRtcIngest. This class owns the
+// session's life and its transport: what comes in is decrypted here, what goes out
+// encrypted here.
 class WebRtcSession final : public uv::DeferredDeletable,
                             public Client,
                             private WebRtcTransport::Endpoint,
-                            private EgressSubscriber::Listener,
+                            private WebRtcViewer::Output,
                             private StreamSource::Listener {
  public:
   class Owner {
@@ -70,11 +67,9 @@ class WebRtcSession final : public uv::DeferredDeletable,
   // Endpoint.
   void onStun(const StunMessage& message, const StunAddress& from) override;
   void onMedia(PacketKind kind, std::span<uint8_t> data, const StunAddress& from) override;
-  // EgressSubscriber::Listener.
-  void onEgressOutput() override { sendQueued(); }
-  void onEgressSkipped() override;
-  void onEgressOverflow() override;
-  void onEgressStreamEnded() override;
+  // WebRtcViewer::Output.
+  void sendMedia(std::span<const uint8_t> packet, bool rtcp) override;
+  void onViewerEnded(CloseReason reason, std::string_view detail) override { close(reason, detail); }
   // StreamSource::Listener.
   void onPublisherReplaced() override;
 
@@ -89,17 +84,11 @@ class WebRtcSession final : public uv::DeferredDeletable,
   void connected();
   void startPlaying();
   void startPublishing();
-  void sendQueued();
-  void sendFrame(const Bytes& blob, int64_t nowUs);
   void onRtp(std::span<uint8_t> data);
   void onRtcp(std::span<uint8_t> data);
-  void onReceiverReport(const rtp::ReportBlock& block);
-  void protectAndSend(std::span<const uint8_t> packet, bool rtcp);
   void onTick();
   // Moves the ingest's NACK, PLI and loss counts into the metrics.
   void recordIngestStats();
-  void sendSenderReports(int64_t nowUs);
-  int64_t nowUs() const;
 
   WebRtcContext& context_;
   WebRtcOffer offer_;
@@ -124,29 +113,9 @@ class WebRtcSession final : public uv::DeferredDeletable,
   std::vector<uint8_t> scratch_;  // one packet being protected
   uint64_t bytesReceived_ = 0;
   uint64_t bytesSent_ = 0;
-  int64_t rttUs_ = 0;
-  SteadyTime lastSenderReport_{};
   uint32_t localSsrc_;  // RTCP sender SSRC of a publisher's feedback
 
-  // Viewer.
-  EgressQueue queue_;
-  WebRtcMuxer muxer_;
-  std::unique_ptr<EgressSubscriber> subscriber_;
-  std::vector<Bytes> batch_;
-  std::unique_ptr<RtpTrackSender> video_;
-  std::unique_ptr<RtpTrackSender> audio_;
-  uint32_t videoTimestampBase_;
-  uint32_t audioTimestampBase_;
-  uint32_t videoSsrc_;
-  uint32_t audioSsrc_;
-  std::optional<int64_t> joinPtsUs_;  // the newest cached frame's pts when the viewer joined: older audio is skipped
-  int64_t maxVideoPtsUs_ = INT64_MIN;
-  uint64_t nacksReceived_ = 0;
-  uint64_t retransmitted_ = 0;
-  uint64_t plisReceived_ = 0;
-  std::map<uint32_t, int32_t> viewerLost_;  // by SSRC: the cumulative loss the viewer last reported
-
-
+  std::unique_ptr<WebRtcViewer> viewer_;
   // Publisher.
   std::unique_ptr<WebRtcIngest> ingest_;
   uint64_t recordedNacks_ = 0;  // what recordIngestStats() counted already

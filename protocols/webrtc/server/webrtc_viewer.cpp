@@ -1,0 +1,244 @@
+#include "protocols/webrtc/server/webrtc_viewer.h"
+
+#include <algorithm>
+
+#include "protocols/webrtc/rtp/rtp_timestamp.h"
+#include "protocols/webrtc/server/rtp_frame_blob.h"
+#include "relay/config_values.h"
+
+namespace rtsedge::webrtc {
+
+namespace {
+constexpr Millis kSenderReportInterval{1000};
+constexpr int64_t kMinResendIntervalUs = 10'000;
+constexpr uint64_t kNtpUnixOffsetSeconds = 2'208'988'800ULL;
+
+// The wall clock as a 64-bit NTP timestamp (RFC 3550 4), for sender reports.
+uint64_t ntpNow() {
+  auto since = std::chrono::system_clock::now().time_since_epoch();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since).count();
+  uint64_t seconds = static_cast<uint64_t>(micros / 1'000'000) + kNtpUnixOffsetSeconds;
+  uint64_t fraction = (static_cast<uint64_t>(micros % 1'000'000) << 32) / 1'000'000;
+  return (seconds << 32) | fraction;
+}
+}  // namespace
+
+WebRtcViewer::WebRtcViewer(WebRtcContext& context, Output& output)
+    : context_(context),
+      output_(output),
+      queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
+      muxer_(rtp::kDefaultRtpPayloadSize),
+      videoSsrc_(randomU32()),
+      audioSsrc_(randomU32()),
+      videoTimestampBase_(randomU32()),
+      audioTimestampBase_(randomU32()) {
+  if (audioSsrc_ == videoSsrc_) {
+    audioSsrc_ ^= 1;
+  }
+}
+
+WebRtcViewer::~WebRtcViewer() {
+  finish();
+}
+
+int64_t WebRtcViewer::nowUs() const {
+  return std::chrono::duration_cast<Micros>(context_.clock.now().time_since_epoch()).count();
+}
+
+void WebRtcViewer::addTrack(TrackKind kind, uint8_t payloadType) {
+  bool video = kind == TrackKind::kVideo;
+  RtpTrackSenderSettings settings{.ssrc = video ? videoSsrc_ : audioSsrc_,
+                                  .payloadType = payloadType,
+                                  .clockRate = video ? rtp::kVideoClockRate : rtp::kOpusClockRate,
+                                  .historyUs = context_.settings.nackHistory.count() * 1000};
+  (video ? video_ : audio_) = std::make_unique<RtpTrackSender>(settings);
+}
+
+void WebRtcViewer::startTiming() {
+  queue_.startTiming(context_.metrics.egressTimings(context_.viewers.playerBuffer));
+}
+
+Status WebRtcViewer::play(Stream& stream) {
+  if (!stream.hasSource()) {
+    return Error("the stream ended before the viewer connected");
+  }
+  if (!stream.gopCache().frames().empty()) {
+    joinPtsUs_ = stream.gopCache().frames().back()->ptsUs;
+  }
+  subscriber_ = std::make_unique<EgressSubscriber>(stream, queue_, muxer_, TrackFilter{},
+                                                   static_cast<EgressSubscriber::Listener&>(*this));
+  sendQueued();
+  return Status::ok();
+}
+
+void WebRtcViewer::finish() {
+  queue_.finishTiming();
+  subscriber_.reset();
+}
+
+void WebRtcViewer::sendQueued() {
+  queue_.takeBatch(batch_);
+  if (batch_.empty()) {
+    return;
+  }
+  int64_t now = nowUs();
+  for (const Bytes& blob : batch_) {
+    sendFrame(blob, now);
+  }
+  batch_.clear();
+  queue_.onBatchWritten();  // UDP sends complete at once: what did not fit was dropped, as on the network
+}
+
+void WebRtcViewer::sendFrame(const Bytes& blob, int64_t now) {
+  auto frame = RtpFrameBlob::read(blob);
+  if (!frame) {
+    return;
+  }
+  bool video = frame->kind == TrackKind::kVideo;
+  RtpTrackSender* sender = video ? video_.get() : audio_.get();
+  if (sender == nullptr) {
+    return;  // a track the browser did not take
+  }
+  if (video) {
+    if (frame->disposable && frame->ptsUs < maxVideoPtsUs_ && context_.settings.bFrames == BFramePolicy::kDrop) {
+      context_.webrtcMetrics.bFramesDropped.inc();
+      return;
+    }
+    maxVideoPtsUs_ = std::max(maxVideoPtsUs_, frame->ptsUs);
+  } else if (joinPtsUs_ && frame->ptsUs < *joinPtsUs_) {
+    return;  // the cached GOP's audio is past: the browser would play it late
+  }
+  // The cached GOP goes out at once with its own timestamps: Chromium decodes and shows
+  // frames that arrive late at once, so playout is at the live point within a second
+  // (measured: docs/webrtc.md, "Instant start"); squeezing the cached frames' timestamps
+  // made it worse (lip sync then delays the audio).
+  uint32_t timestamp =
+      rtp::rtpTimestamp(frame->ptsUs, sender->clockRate(), video ? videoTimestampBase_ : audioTimestampBase_);
+  frame->forEachPayload([&](const rtp::RtpPayload& payload) {
+    Bytes packet = sender->packet(payload, timestamp, frame->ptsUs, now);
+    output_.sendMedia(packet.span(), false);
+  });
+}
+
+RtpTrackSender* WebRtcViewer::senderFor(uint32_t ssrc) {
+  if (video_ && video_->ssrc() == ssrc) {
+    return video_.get();
+  }
+  if (audio_ && audio_->ssrc() == ssrc) {
+    return audio_.get();
+  }
+  return nullptr;
+}
+
+void WebRtcViewer::onRtcp(const rtp::RtcpItem& item, Stream* stream) {
+  if (const auto* nack = std::get_if<rtp::Nack>(&item.body)) {
+    onNack(*nack, nowUs());
+  } else if (std::holds_alternative<rtp::Pli>(item.body) || std::holds_alternative<rtp::Fir>(item.body)) {
+    // A WHIP source asks its browser for a keyframe; other sources' next keyframe answers it.
+    ++plisReceived_;
+    context_.webrtcMetrics.plisReceived.inc();
+    if (stream != nullptr && subscriber_) {
+      stream->requestKeyframe();
+    }
+  } else if (const auto* report = std::get_if<rtp::ReceiverReport>(&item.body)) {
+    for (const rtp::ReportBlock& block : report->reports) {
+      onReportBlock(block);
+    }
+  } else if (const auto* senderReport = std::get_if<rtp::SenderReport>(&item.body)) {
+    for (const rtp::ReportBlock& block : senderReport->reports) {
+      onReportBlock(block);
+    }
+  }
+}
+
+void WebRtcViewer::onNack(const rtp::Nack& nack, int64_t now) {
+  nacksReceived_ += nack.lost.size();
+  context_.webrtcMetrics.nacksReceived.inc(static_cast<double>(nack.lost.size()));
+  RtpTrackSender* sender = senderFor(nack.mediaSsrc);
+  if (sender == nullptr) {
+    return;
+  }
+  for (uint16_t sequence : nack.lost) {
+    // The same loss NACKed again within half an RTT is the same request: sent once.
+    if (auto packet = sender->resend(sequence, now, std::max(kMinResendIntervalUs, rttUs_ / 2))) {
+      ++retransmitted_;
+      context_.webrtcMetrics.retransmitted.inc();
+      output_.sendMedia(packet->span(), false);
+    }
+  }
+}
+
+void WebRtcViewer::onReportBlock(const rtp::ReportBlock& block) {
+  if (senderFor(block.ssrc) == nullptr) {
+    return;
+  }
+  auto [previous, added] = reportedLost_.try_emplace(block.ssrc, 0);
+  if (block.cumulativeLost > previous->second) {
+    context_.webrtcMetrics.lostSent.inc(block.cumulativeLost - previous->second);
+    previous->second = block.cumulativeLost;
+  }
+  if (block.lastSr == 0) {
+    return;
+  }
+  // RFC 3550 6.4.1: RTT = now - LSR - DLSR, in 1/65536 s of the compact NTP clock.
+  uint32_t rtt = rtp::compactNtp(ntpNow()) - block.lastSr - block.delaySinceLastSr;
+  if (rtt > 65536U * 10) {
+    return;  // a report about an SR we did not send, or clocks off: no sample
+  }
+  rttUs_ = static_cast<int64_t>(rtt) * 1'000'000 / 65536;
+  context_.webrtcMetrics.rtt.observe(static_cast<double>(rttUs_) / 1e6);
+}
+
+void WebRtcViewer::tick(SteadyTime now) {
+  if (now - lastSenderReport_ < kSenderReportInterval) {
+    return;
+  }
+  lastSenderReport_ = now;
+  sendSenderReports(nowUs());
+}
+
+void WebRtcViewer::sendSenderReports(int64_t now) {
+  BytesBuilder out;
+  uint64_t ntp = ntpNow();
+  for (RtpTrackSender* sender : {video_.get(), audio_.get()}) {
+    if (sender == nullptr || !sender->started()) {
+      continue;
+    }
+    sender->expire(now);
+    // The media time now: the last packet's, moved on by the time since it was sent. Both
+    // tracks map the stream's one timeline to the wall clock: the browser syncs them by it.
+    int64_t mediaNow = sender->lastMediaUs() + (now - sender->lastSentUs());
+    uint32_t base = sender == video_.get() ? videoTimestampBase_ : audioTimestampBase_;
+    if (auto report = sender->senderReport(ntp, rtp::rtpTimestamp(mediaNow, sender->clockRate(), base))) {
+      rtp::appendSenderReport(out, *report);
+      rtp::appendSdesCname(out, sender->ssrc(), "rtsedge");
+    }
+  }
+  if (out.size() > 0) {
+    Bytes compound = out.freeze();
+    output_.sendMedia(compound.span(), true);
+  }
+}
+
+std::vector<std::pair<std::string, double>> WebRtcViewer::transportStats() const {
+  return {{"rtt_ms", static_cast<double>(rttUs_) / 1000.0},
+          {"packets_sent", static_cast<double>((video_ ? video_->packets() : 0) + (audio_ ? audio_->packets() : 0))},
+          {"nacks_received", static_cast<double>(nacksReceived_)},
+          {"packets_retransmitted", static_cast<double>(retransmitted_)},
+          {"plis_received", static_cast<double>(plisReceived_)}};
+}
+
+void WebRtcViewer::onEgressSkipped() {
+  context_.metrics.viewerSkips.inc();
+}
+
+void WebRtcViewer::onEgressOverflow() {
+  output_.onViewerEnded(CloseReason::kSlowViewer, "the viewer fell behind the queue's hard bound");
+}
+
+void WebRtcViewer::onEgressStreamEnded() {
+  subscriber_.reset();
+  output_.onViewerEnded(CloseReason::kStreamEnded, "no source within the grace period");
+}
+
+}  // namespace rtsedge::webrtc
