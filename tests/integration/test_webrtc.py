@@ -15,6 +15,7 @@ works) and POST to http://<server_ip>:HTTPPORT, another origin: CORS is exercise
   3 WHIP in, WHEP out, two pages of one chromium: over 100 frames decoded, no freeze.
   5 An edge node: two WHEP viewers of a stream it lacks start one pull from the origin
     and share it (the origin serves one viewer: the edge).
+  6 A viewer whose browser is killed outright is closed when ICE consent lapses.
   4 Hostile: random datagrams, a STUN check with a wrong password, garbage SDP offers,
     while a WHEP viewer keeps playing without a freeze; rtsedge then answers /healthz and
     exits 0 on SIGTERM.
@@ -485,6 +486,36 @@ def test_hostile_input_while_viewing():
         # Leaving the `with`: the harness sends SIGTERM and fails unless rtsedge exits 0 within 5 s.
 
 
+# -- 6: a viewer that vanishes ------------------------------------------------------------------
+
+def webrtc_sessions(server):
+    _, _, body = server.get("/metrics")
+    lines = [line for line in body.decode().splitlines() if line.startswith("rtsedge_webrtc_sessions ")]
+    return float(lines[0].split()[1]) if lines else -1
+
+
+def test_vanished_viewer_is_closed_by_consent_freshness():
+    """A WHEP viewer's browser killed outright (no DELETE, no DTLS close, no more STUN):
+    rtsedge closes the session when ICE consent lapses (webrtc.consent_timeout, 5 s here)."""
+    with webrtc_setup("webrtc:\n  consent_timeout: 5s\n") as setup:
+        server = setup.server
+        publisher = publish(server.url("live/cam"), gop=50, extra=HIGH_PROFILE)
+        try:
+            wait_for_stream(server, "live/cam")
+            with browser(setup, [("whep", setup.page("whep", "cam"))], 30) as viewer:
+                viewer.wait_for(lambda s: s["framesDecoded"] > 25, 20, "the WHEP page to play")
+                assert webrtc_sessions(server) == 1
+                os.killpg(viewer.process.pid, signal.SIGKILL)  # node and chromium, all at once
+                killed = time.monotonic()
+                wait_until(lambda: webrtc_sessions(server) == 0, 12, "the vanished viewer's session to close")
+                elapsed = time.monotonic() - killed
+            assert 3.5 <= elapsed <= 9, f"expected the session closed about 5 s after the browser died; {elapsed:.1f} s"
+            assert "no ICE consent for 5s" in server.log(), server.log()[-2000:]
+            assert server.alive(), "rtsedge died"
+        finally:
+            stop(publisher)
+
+
 def main():
     # SIGTERM (a runner giving up) unwinds the `with` blocks: processes stopped, namespaces gone.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -495,7 +526,7 @@ def main():
         skip(f"WebRTC browser tests need network namespaces: {error}")
     tests = [test_whep_plays_rtmp_high_profile, test_whip_publishes_to_rtmp_and_flv,
              test_whip_to_whep_between_browsers, test_whep_viewers_on_an_edge_share_one_pull,
-             test_hostile_input_while_viewing]
+             test_hostile_input_while_viewing, test_vanished_viewer_is_closed_by_consent_freshness]
     chosen = sys.argv[1:]  # by hand: test names to run, e.g. test_hostile_input_while_viewing
     unknown = set(chosen) - {test.__name__ for test in tests}
     if unknown:
