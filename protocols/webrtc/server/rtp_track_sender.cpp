@@ -15,33 +15,54 @@ uint32_t randomU32() {
   return value;
 }
 
+namespace {
+constexpr size_t kHistoryPackets = 2048;  // a power of two: RetransmissionBuffer's ring is this size
+}  // namespace
+
 RtpTrackSender::RtpTrackSender(RtpTrackSenderSettings settings)
     : settings_(settings),
       sequence_(static_cast<uint16_t>(randomU32())),
-      history_(rtp::RetransmissionSettings{.capacity = 2048, .maxAgeUs = settings.historyUs}) {}
+      history_(rtp::RetransmissionSettings{.capacity = kHistoryPackets, .maxAgeUs = settings.historyUs}),
+      headers_(kHistoryPackets) {}
 
-Bytes RtpTrackSender::packet(const rtp::RtpPayload& payload, uint32_t timestamp, int64_t mediaUs, int64_t nowUs) {
+std::span<const uint8_t> RtpTrackSender::write(uint16_t sequence, uint32_t timestamp, bool marker,
+                                               std::span<const uint8_t> payload) {
   rtp::RtpHeader header;
-  header.marker = payload.marker;
+  header.marker = marker;
   header.payloadType = settings_.payloadType;
-  header.sequence = sequence_;
+  header.sequence = sequence;
   header.timestamp = timestamp;
   header.ssrc = settings_.ssrc;
-  auto packet = rtp::buildRtpPacket(header, payload.data.span());
-  if (!packet) {
-    return Bytes();  // a header without CSRCs or extensions always fits: not reached
-  }
-  history_.store(sequence_, *packet, nowUs);
+  buffer_.resize(rtp::kRtpFixedHeaderSize + payload.size());
+  auto written = rtp::writeRtpPacket(buffer_, header, payload);
+  // A fixed header without CSRCs or extensions into a buffer sized for it cannot fail.
+  return written ? std::span<const uint8_t>(buffer_.data(), *written) : std::span<const uint8_t>();
+}
+
+std::span<const uint8_t> RtpTrackSender::packet(const rtp::RtpPayload& payload, uint32_t timestamp, int64_t mediaUs,
+                                                int64_t nowUs) {
+  history_.store(sequence_, payload.data, nowUs);
+  headers_[sequence_ % kHistoryPackets] = SentHeader{sequence_, timestamp, payload.marker};
+  std::span<const uint8_t> out = write(sequence_, timestamp, payload.marker, payload.data.span());
   ++sequence_;
   ++packets_;
   octets_ += static_cast<uint32_t>(payload.data.size());
   lastMediaUs_ = mediaUs;
   lastSentUs_ = nowUs;
-  return std::move(*packet);
+  return out;
 }
 
-std::optional<Bytes> RtpTrackSender::resend(uint16_t sequence, int64_t nowUs, int64_t minIntervalUs) {
-  return history_.takeForResend(sequence, nowUs, minIntervalUs);
+std::optional<std::span<const uint8_t>> RtpTrackSender::resend(uint16_t sequence, int64_t nowUs,
+                                                               int64_t minIntervalUs) {
+  const SentHeader& sent = headers_[sequence % kHistoryPackets];
+  if (sent.sequence != sequence) {
+    return std::nullopt;
+  }
+  auto payload = history_.takeForResend(sequence, nowUs, minIntervalUs);
+  if (!payload) {
+    return std::nullopt;
+  }
+  return write(sequence, sent.timestamp, sent.marker, payload->span());
 }
 
 std::optional<rtp::SenderReport> RtpTrackSender::senderReport(uint64_t ntpNow, uint32_t rtpNow) const {

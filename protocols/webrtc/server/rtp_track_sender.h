@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "protocols/webrtc/rtp/retransmission_buffer.h"
 #include "protocols/webrtc/rtp/rtcp_packet.h"
@@ -19,16 +21,21 @@ struct RtpTrackSenderSettings {
 
 // One track a WebRTC viewer receives: its SSRC and sequence numbers, the packets kept
 // for NACKs, and what its sender reports say. The payloads are the stream's shared ones;
-// the header is this viewer's.
+// the header is this viewer's. Nothing is allocated per packet: a packet is written into
+// the sender's buffer, and the history keeps the shared payload (a reference) and the
+// header fields, from which a resend is written again.
 class RtpTrackSender {
  public:
   // Sequence numbers start at a random value (RFC 3550 5.1).
   explicit RtpTrackSender(RtpTrackSenderSettings settings);
 
-  // The RTP packet (unprotected) for the next sequence number; kept for resends.
-  Bytes packet(const rtp::RtpPayload& payload, uint32_t timestamp, int64_t mediaUs, int64_t nowUs);
-  // The kept packet a NACK asks for, unless too old or resent within `minIntervalUs`.
-  std::optional<Bytes> resend(uint16_t sequence, int64_t nowUs, int64_t minIntervalUs);
+  // The RTP packet (unprotected) for the next sequence number, kept for resends. Valid
+  // until the next packet() or resend().
+  std::span<const uint8_t> packet(const rtp::RtpPayload& payload, uint32_t timestamp, int64_t mediaUs,
+                                  int64_t nowUs);
+  // The packet a NACK asks for, unless too old or resent within `minIntervalUs`. Valid
+  // until the next packet() or resend().
+  std::optional<std::span<const uint8_t>> resend(uint16_t sequence, int64_t nowUs, int64_t minIntervalUs);
   // Lets go of packets past the history's age.
   void expire(int64_t nowUs) { history_.expire(nowUs); }
 
@@ -46,9 +53,20 @@ class RtpTrackSender {
   uint64_t bytes() const { return octets_; }
 
  private:
+  // What a resend needs besides the payload, by sequence number modulo the history's size.
+  struct SentHeader {
+    int32_t sequence = -1;  // -1: none
+    uint32_t timestamp = 0;
+    bool marker = false;
+  };
+
+  std::span<const uint8_t> write(uint16_t sequence, uint32_t timestamp, bool marker, std::span<const uint8_t> payload);
+
   RtpTrackSenderSettings settings_;
   uint16_t sequence_;
-  rtp::RetransmissionBuffer history_;
+  rtp::RetransmissionBuffer history_;  // the payloads
+  std::vector<SentHeader> headers_;
+  std::vector<uint8_t> buffer_;
   uint32_t packets_ = 0;  // 32-bit counters wrap, as the SR's fields do
   uint32_t octets_ = 0;
   int64_t lastMediaUs_ = 0;

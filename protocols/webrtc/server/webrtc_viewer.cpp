@@ -115,8 +115,7 @@ void WebRtcViewer::sendFrame(const Bytes& blob, int64_t now) {
   uint32_t timestamp =
       rtp::rtpTimestamp(frame->ptsUs, sender->clockRate(), video ? videoTimestampBase_ : audioTimestampBase_);
   frame->forEachPayload([&](const rtp::RtpPayload& payload) {
-    Bytes packet = sender->packet(payload, timestamp, frame->ptsUs, now);
-    output_.sendMedia(packet.span(), false);
+    output_.sendMedia(sender->packet(payload, timestamp, frame->ptsUs, now), false);
   });
 }
 
@@ -163,7 +162,7 @@ void WebRtcViewer::onNack(const rtp::Nack& nack, int64_t now) {
     if (auto packet = sender->resend(sequence, now, std::max(kMinResendIntervalUs, rttUs_ / 2))) {
       ++retransmitted_;
       context_.webrtcMetrics.retransmitted.inc();
-      output_.sendMedia(packet->span(), false);
+      output_.sendMedia(*packet, false);
     }
   }
 }
