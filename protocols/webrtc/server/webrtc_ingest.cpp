@@ -22,7 +22,6 @@ WebRtcIngest::WebRtcIngest(IngestTracks tracks, uint32_t localSsrc, const Clock&
     : StreamSource(listener),
       tracks_(tracks),
       localSsrc_(localSsrc),
-      clock_(clock),
       start_(clock.now()),
       opus_(tracks.audioChannels) {}
 

@@ -88,7 +88,6 @@ class WebRtcIngest final : public StreamSource {
 
   IngestTracks tracks_;
   uint32_t localSsrc_;
-  const Clock& clock_;
   SteadyTime start_;
   Track video_{TrackKind::kVideo, rtp::kVideoClockRate};
   Track audio_{TrackKind::kAudio, rtp::kOpusClockRate};
