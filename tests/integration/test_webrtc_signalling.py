@@ -152,6 +152,58 @@ def test_access_rules_apply_to_whip_and_whep():
         assert metric(server, 'rtsedge_access_refused_total{protocol="webrtc"') >= 2
 
 
+def patch(server, location, fragment, if_match=None):
+    connection = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        headers = {"Content-Type": "application/trickle-ice-sdpfrag"}
+        if if_match is not None:
+            headers["If-Match"] = if_match
+        connection.request("PATCH", location, body=fragment, headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_trickle_and_ice_restart():
+    """PATCH: trickled candidates are taken (204); new ICE credentials restart ICE: new
+    credentials of ours in a 200 fragment, a new ETag, and checks with the old ones refused."""
+    with webrtc_server() as server:
+        publisher = publish(server.url("live/cam"))
+        try:
+            wait_for_stream(server, "live/cam")
+            headers, answer = answered_whep(server)
+            location, etag = headers["Location"], headers["ETag"]
+            offer_ufrag = attribute(WHEP_OFFER.decode(), "ice-ufrag")
+            offer_pwd = attribute(WHEP_OFFER.decode(), "ice-pwd")
+            trickle = (f"a=ice-ufrag:{offer_ufrag}\r\na=ice-pwd:{offer_pwd}\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\n"
+                       "a=mid:0\r\na=candidate:1 1 udp 2130706431 198.18.0.2 50000 typ host\r\n")
+            status, _, _ = patch(server, location, trickle, if_match=etag)
+            assert status == 204, status
+            status, _, _ = patch(server, location, trickle, if_match='"not-the-etag"')
+            assert status == 412, status
+            restart = "a=ice-ufrag:newUfrag1\r\na=ice-pwd:aNewPasswordOf22Chars+/\r\n"
+            status, headers, fragment = patch(server, location, restart, if_match="*")
+            assert status == 200 and headers.get("ETag") not in (None, etag), (status, headers, fragment)
+            assert headers.get("Content-Type") == "application/trickle-ice-sdpfrag", headers
+            new_ufrag, new_pwd = attribute(fragment, "ice-ufrag"), attribute(fragment, "ice-pwd")
+            assert new_ufrag != attribute(answer, "ice-ufrag") and "a=ice-lite" in fragment, fragment
+            # A check with the new credentials is answered with success; with the old, nothing
+            # (the old ufrag names no session any more).
+            fresh = answer.replace(attribute(answer, "ice-ufrag"), new_ufrag).replace(attribute(answer, "ice-pwd"), new_pwd)
+            udp, kind = stun_check(server, fresh)
+            udp.close()
+            assert kind == 0x0101, f"expected a Binding success with the new credentials; got 0x{kind:04x}"
+            try:
+                stun_check(server, answer)
+                raise AssertionError("expected no answer to a check with the old credentials")
+            except socket.timeout:
+                pass
+            assert server.alive()
+        finally:
+            stop(publisher)
+
+
 if __name__ == "__main__":
     run_tests([test_refusals_have_their_statuses, test_silent_and_stalled_peers_are_closed_with_their_reason,
-               test_access_rules_apply_to_whip_and_whep])
+               test_access_rules_apply_to_whip_and_whep, test_trickle_and_ice_restart])

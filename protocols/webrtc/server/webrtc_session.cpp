@@ -186,6 +186,7 @@ Result<WebRtcAnswer> WebRtcSession::negotiate() {
     return credentials.error();
   }
   local_ = std::move(*credentials);
+  remoteUfrag_ = description_.media.empty() ? "" : description_.media.front().iceUfrag;
   AnswerInputs inputs{.role = offer_.role,
                       .ice = local_,
                       .fingerprint = sdpFingerprint(context_.certificate->fingerprint()),
@@ -225,16 +226,55 @@ Result<WebRtcAnswer> WebRtcSession::negotiate() {
   return WebRtcAnswer{resourceId_, std::move(agreed->sdp), etag_};
 }
 
+namespace {
+// The value of the first "a=NAME:" line of an SDP fragment, or "".
+std::string_view fragmentAttribute(std::string_view fragment, std::string_view name) {
+  std::string prefix = "a=" + std::string(name) + ":";
+  for (size_t at = 0; at < fragment.size();) {
+    size_t end = fragment.find('\n', at);
+    std::string_view line = fragment.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.starts_with(prefix)) {
+      return line.substr(prefix.size());
+    }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    at = end + 1;
+  }
+  return {};
+}
+}  // namespace
+
 PatchOutcome WebRtcSession::patch(std::string_view ifMatch, std::string_view fragment) {
   if (!ifMatch.empty() && ifMatch != "*" && ifMatch != etag_) {
     return SignalingFailure{412, "If-Match " + quoted(ifMatch) + " is not the ICE session's ETag " + etag_};
   }
-  // An ICE-lite server learns the peer's addresses from its checks: trickled candidates
-  // need no action. A fragment with new ice-ufrag/ice-pwd asks for an ICE restart.
-  if (fragment.find("a=ice-ufrag:") != std::string_view::npos) {
-    return SignalingFailure{422, "ICE restart is not supported: create a new session"};
+  if (local_.ufrag.empty()) {
+    return SignalingFailure{409, "the session has no answer yet"};
   }
-  return PatchAnswer{204, "", etag_};
+  // An ICE-lite server learns the peer's addresses from its checks: trickled candidates
+  // need no action. New ice-ufrag/ice-pwd from the peer ask for an ICE restart (RFC 8445
+  // 9): we answer with new credentials of our own; DTLS and media go on.
+  std::string_view remoteUfrag = fragmentAttribute(fragment, "ice-ufrag");
+  if (remoteUfrag.empty() || remoteUfrag == remoteUfrag_) {
+    return PatchAnswer{204, "", etag_};
+  }
+  if (!isValidIceUfrag(remoteUfrag) || !isValidIcePwd(fragmentAttribute(fragment, "ice-pwd"))) {
+    return SignalingFailure{400, "an ICE restart needs a valid a=ice-ufrag and a=ice-pwd"};
+  }
+  auto credentials = generateIceCredentials();
+  if (!credentials || !context_.transport.addEndpoint(credentials->ufrag, *this)) {
+    return SignalingFailure{503, "no new ICE credentials"};
+  }
+  context_.transport.removeUfrag(local_.ufrag);
+  local_ = std::move(*credentials);
+  remoteUfrag_ = std::string(remoteUfrag);
+  etag_ = "\"" + local_.ufrag + "\"";
+  spdlog::info("webrtc#{} {}: ICE restart", id_, offer_.peer);
+  return PatchAnswer{200, fmt::format("a=ice-lite\r\na=ice-ufrag:{}\r\na=ice-pwd:{}\r\n", local_.ufrag, local_.pwd), etag_};
 }
 
 void WebRtcSession::onStun(const StunMessage& message, const StunAddress& from) {

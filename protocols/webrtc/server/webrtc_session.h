@@ -105,6 +105,7 @@ class WebRtcSession final : public uv::DeferredDeletable,
   uv::Timer dtlsTimer_;
 
   IceCredentials local_;
+  std::string remoteUfrag_;  // the peer's, from its offer or its last ICE restart
   std::string etag_;
   std::optional<StunAddress> selected_;  // where media goes: the nominated (else last checked) address
   SteadyTime lastConsent_{};
