@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "cache/tier_query.h"
 #include "protocols/http/api.h"
+#include "relay/query.h"
 
 namespace rtsedge::http {
 
@@ -147,6 +149,13 @@ std::variant<webrtc::WebRtcOffer, HttpResponse> offerOf(const HttpRequest& reque
     return errorResponse(400, "no SDP offer in the body");
   }
   key->query = request.query;
+  // WHIP clients (OBS among them) send their credential as a Bearer token (RFC 9725 4.5):
+  // it joins the query as `token`, where hooks and every other protocol's rules see it.
+  if (const std::string* authorization = request.header("authorization");
+      authorization != nullptr && authorization->size() > 7 && authorization->starts_with("Bearer ") &&
+      !request.queryParam("token")) {
+    key->query = joinQuery(key->query, "token=" + percentEncode(std::string_view(*authorization).substr(7)));
+  }
   webrtc::SignalingRole role =
       route == WebRtcRoute::kWhip ? webrtc::SignalingRole::kPublish : webrtc::SignalingRole::kPlay;
   return webrtc::WebRtcOffer{role, std::move(*key), request.body, "", ""};

@@ -88,6 +88,24 @@ TEST_CASE("offerOf: key, query and role from the path, SDP from the body") {
   CHECK(std::get<webrtc::WebRtcOffer>(whip).role == webrtc::SignalingRole::kPublish);
 }
 
+TEST_CASE("offerOf: a WHIP client's Bearer token joins the query as token, unless the query has one") {
+  HttpRequest post = request("POST", "/whip/live/cam", "application/sdp", "v=0\r\n");
+  post.query = "a=1";
+  post.headers.emplace_back("authorization", "Bearer s3cr/t key");
+  auto offer = offerOf(post, WebRtcRoute::kWhip);
+  REQUIRE(std::holds_alternative<webrtc::WebRtcOffer>(offer));
+  CHECK(std::get<webrtc::WebRtcOffer>(offer).key.query == "a=1&token=s3cr%2Ft%20key");
+
+  post.query = "token=fromurl";
+  offer = offerOf(post, WebRtcRoute::kWhip);
+  CHECK(std::get<webrtc::WebRtcOffer>(offer).key.query == "token=fromurl");
+
+  post.query = "";
+  post.headers.back().second = "Basic dXNlcjpwdw==";
+  offer = offerOf(post, WebRtcRoute::kWhip);
+  CHECK(std::get<webrtc::WebRtcOffer>(offer).key.query.empty());
+}
+
 TEST_CASE("offerOf refuses: 400 for a bad path or no body, 415 for a body that is not SDP") {
   auto statusOf = [](const HttpRequest& post) {
     auto offer = offerOf(post, WebRtcRoute::kWhip);
