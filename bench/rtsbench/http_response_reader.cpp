@@ -52,6 +52,15 @@ Status HttpResponseReader::feed(std::span<const uint8_t> data, std::vector<std::
         break;
       }
       case Phase::kRaw: body.push_back(data); return Status::ok();
+      case Phase::kLength: {
+        size_t taken = static_cast<size_t>(std::min<uint64_t>(chunkLeft_, data.size()));
+        body.push_back(data.first(taken));
+        chunkLeft_ -= taken;
+        if (chunkLeft_ == 0) {
+          phase_ = Phase::kEnded;
+        }
+        return Status::ok();  // what follows the body is no part of it
+      }
       case Phase::kChunkSize: {
         auto whole = readLine(data);
         if (!whole) {
@@ -106,23 +115,45 @@ Status HttpResponseReader::onHead() {
     return Error("not an HTTP response: " + std::string(statusLine.substr(0, 80)));
   }
   status_ = code;
-  if (code != 200) {
+  if (expectedStatus_ && code != *expectedStatus_) {
     return Error("HTTP status " + std::string(trim(statusLine.substr(space + 1))));
   }
-  bool chunked = false;
   while (lineEnd != std::string_view::npos) {
     head.remove_prefix(lineEnd + 2);
     lineEnd = head.find("\r\n");
     std::string_view line = head.substr(0, lineEnd);
     size_t colon = line.find(':');
-    if (colon != std::string_view::npos && lowercase(trim(line.substr(0, colon))) == "transfer-encoding") {
-      chunked = lowercase(line.substr(colon + 1)).find("chunked") != std::string::npos;
+    if (colon != std::string_view::npos) {
+      headers_.emplace_back(lowercase(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
     }
   }
   head_.clear();
   head_.shrink_to_fit();
-  phase_ = chunked ? Phase::kChunkSize : Phase::kRaw;
+  const std::string* encoding = header("transfer-encoding");
+  const std::string* length = header("content-length");
+  if (encoding != nullptr && lowercase(*encoding).find("chunked") != std::string::npos) {
+    phase_ = Phase::kChunkSize;
+  } else if (length != nullptr) {
+    uint64_t size = 0;
+    auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), size);
+    if (ec != std::errc() || end != length->data() + length->size()) {
+      return Error("bad Content-Length \"" + length->substr(0, 40) + "\"");
+    }
+    chunkLeft_ = size;
+    phase_ = size == 0 ? Phase::kEnded : Phase::kLength;
+  } else {
+    phase_ = Phase::kRaw;
+  }
   return Status::ok();
+}
+
+const std::string* HttpResponseReader::header(std::string_view lowercaseName) const {
+  for (const auto& [name, value] : headers_) {
+    if (name == lowercaseName) {
+      return &value;
+    }
+  }
+  return nullptr;
 }
 
 Result<bool> HttpResponseReader::readLine(std::span<const uint8_t>& data) {

@@ -16,9 +16,12 @@ const char* const kPlayUsage = R"(usage: rtsbench play --url URL [options]
 
 Plays one stream with N players in this process and measures what they get.
 
-  --url URL          rtmp://host:port/app/name, http://host:port/app/name.flv, or
-                     srt://host:port?streamid=#!::r=app/name,m=request[&latency=MS][&passphrase=TEXT]
+  --url URL          rtmp://host:port/app/name, http://host:port/app/name.flv,
+                     srt://host:port?streamid=#!::r=app/name,m=request[&latency=MS][&passphrase=TEXT],
+                     or http://host:port/whep/app/name (WebRTC: WHEP offer, ICE, DTLS-SRTP)
                      (numeric hosts or localhost)
+  --protocol NAME    whep or http-flv: how to play an http:// URL whatever its path
+                     (default: WHEP under /whep/, else HTTP-FLV)
   --players N        players (default 1)
   --duration SECONDS length of the run from its start, ramp included (default 10; 0: until Ctrl-C)
   --ramp RATE        players started per second (default 0: all at once)
@@ -31,8 +34,8 @@ Plays one stream with N players in this process and measures what they get.
 
 namespace {
 
-constexpr std::string_view kOptions[] = {"--url",    "--players", "--duration", "--ramp",
-                                         "--buffer", "--json",    "--csv",      "--label"};
+constexpr std::string_view kOptions[] = {"--url",    "--protocol", "--players", "--duration", "--ramp",
+                                         "--buffer", "--json",     "--csv",     "--label"};
 
 Result<double> parseSeconds(std::string_view name, std::string_view text) {
   double value = 0;
@@ -56,6 +59,7 @@ Result<uint64_t> parseCount(std::string_view name, std::string_view text, uint64
 Result<PlayOptions> parsePlayArgs(std::span<char*> args) {
   PlayOptions options;
   bool hasUrl = false;
+  std::optional<std::string_view> protocol;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view name = args[i];
     if (std::find(std::begin(kOptions), std::end(kOptions), name) == std::end(kOptions)) {
@@ -73,6 +77,8 @@ Result<PlayOptions> parsePlayArgs(std::span<char*> args) {
       options.url = std::move(*url);
       options.urlText = std::string(value);
       hasUrl = true;
+    } else if (name == "--protocol") {
+      protocol = value;
     } else if (name == "--players") {
       auto players = parseCount(name, value, 1, 1'000'000);
       if (!players) {
@@ -101,6 +107,11 @@ Result<PlayOptions> parsePlayArgs(std::span<char*> args) {
   }
   if (!hasUrl) {
     return Error("--url is required");
+  }
+  if (protocol) {
+    if (Status fits = withProtocol(options.url, *protocol); !fits) {
+      return fits.error();
+    }
   }
   return options;
 }

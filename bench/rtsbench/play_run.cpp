@@ -11,6 +11,7 @@
 #include "bench/rtsbench/report.h"
 #include "bench/rtsbench/rtmp_player.h"
 #include "bench/rtsbench/srt_player.h"
+#include "bench/rtsbench/whep_player.h"
 
 namespace rtsedge::bench {
 
@@ -33,6 +34,7 @@ std::unique_ptr<Player> makePlayer(PlayerContext& context) {
   switch (context.url.protocol) {
     case PlayProtocol::kRtmp: return std::make_unique<RtmpPlayer>(context);
     case PlayProtocol::kHttpFlv: return std::make_unique<HttpFlvPlayer>(context);
+    case PlayProtocol::kWhep: return std::make_unique<WhepPlayer>(context);
     case PlayProtocol::kSrt: break;
   }
   return std::make_unique<SrtPlayer>(context);
@@ -54,6 +56,16 @@ PlayRun::PlayRun(const PlayOptions& options)
     srtContext_ = std::make_unique<srt::SrtUpstreamContext>(srt::SrtUpstreamContext{
         loop_, clock_, *srtPoller_, srtSettings_, tierSettings_, viewerSettings_, framesReceived_});
     context_.srt = srtContext_.get();
+  }
+  if (options.url.protocol == PlayProtocol::kWhep) {
+    whepContext_ = std::make_unique<WhepContext>();
+    auto certificate = webrtc::DtlsCertificate::generate(webrtc::DtlsRole::kClient);
+    if (certificate) {
+      whepContext_->certificate = std::move(*certificate);
+    } else {
+      whepContext_->certificateError = certificate.error().message();  // every player fails with it
+    }
+    context_.whep = whepContext_.get();
   }
   uv_signal_init(loop_.raw(), sigint_.get());
   uv_signal_init(loop_.raw(), sigterm_.get());

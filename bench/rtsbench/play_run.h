@@ -10,6 +10,7 @@
 #include "bench/rtsbench/player.h"
 #include "bench/rtsbench/run_stats.h"
 #include "bench/rtsbench/summary.h"
+#include "bench/rtsbench/whep_player.h"
 #include "metrics/registry.h"
 #include "protocols/srt/srt_caller.h"
 #include "protocols/srt/srt_library.h"
@@ -61,6 +62,7 @@ class PlayRun {
   ViewerSettings viewerSettings_;
   std::unique_ptr<srt::SrtPoller> srtPoller_;  // srt:// only
   std::unique_ptr<srt::SrtUpstreamContext> srtContext_;
+  std::unique_ptr<WhepContext> whepContext_;  // WHEP only
   PlayerContext context_;
   std::vector<std::unique_ptr<Player>> players_;
 

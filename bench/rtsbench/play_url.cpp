@@ -10,6 +10,9 @@ namespace rtsedge::bench {
 
 namespace {
 
+// rtsedge's WHEP route (docs/webrtc.md): POST /whep/{app}/{name}.
+constexpr std::string_view kWhepPrefix = "/whep/";
+
 struct Scheme {
   std::string_view prefix;
   PlayProtocol protocol;
@@ -76,6 +79,7 @@ std::string_view protocolName(PlayProtocol protocol) {
     case PlayProtocol::kRtmp: return "rtmp";
     case PlayProtocol::kHttpFlv: return "http-flv";
     case PlayProtocol::kSrt: return "srt";
+    case PlayProtocol::kWhep: return "webrtc";
   }
   return "unknown";
 }
@@ -102,14 +106,31 @@ Result<PlayUrl> parsePlayUrl(std::string_view text) {
       case PlayProtocol::kRtmp: parsed = parseRtmpPath(tail, url); break;
       case PlayProtocol::kHttpFlv:
         url.target = tail.starts_with("/") ? std::string(tail) : "/" + std::string(tail);
+        if (url.target.starts_with(kWhepPrefix)) {
+          url.protocol = PlayProtocol::kWhep;
+        }
         break;
       case PlayProtocol::kSrt: parsed = parseSrtQuery(tail, url); break;
+      case PlayProtocol::kWhep: break;  // no scheme of its own
     }
   }
   if (!parsed) {
     return parsed.error().wrap(fmt::format("{}", quoted(text)));
   }
   return url;
+}
+
+Status withProtocol(PlayUrl& url, std::string_view name) {
+  bool http = url.protocol == PlayProtocol::kHttpFlv || url.protocol == PlayProtocol::kWhep;
+  if (http && (name == "whep" || name == protocolName(PlayProtocol::kWhep))) {
+    url.protocol = PlayProtocol::kWhep;
+  } else if (http && name == protocolName(PlayProtocol::kHttpFlv)) {
+    url.protocol = PlayProtocol::kHttpFlv;
+  } else if (name != protocolName(url.protocol)) {
+    return Error(fmt::format("--protocol {} does not fit the URL: {}", quoted(name),
+                             http ? "http:// URLs are whep or http-flv" : "its scheme names its protocol"));
+  }
+  return Status::ok();
 }
 
 }  // namespace rtsedge::bench

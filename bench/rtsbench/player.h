@@ -14,8 +14,11 @@
 
 namespace rtsedge::bench {
 
-// Connect, handshake and the server's answer must all be in within this.
+// Connect, handshake and the server's answer must all be in within this (WHEP: each of
+// the POST, ICE and DTLS).
 inline constexpr Millis kConnectTimeout{5000};
+
+struct WhepContext;
 
 // What every player of a run shares.
 struct PlayerContext {
@@ -26,6 +29,7 @@ struct PlayerContext {
   Micros startBuffer;
   metrics::Counter& framesReceived;        // the ingest sources want one
   srt::SrtUpstreamContext* srt = nullptr;  // srt:// only
+  const WhepContext* whep = nullptr;       // WHEP only
 };
 
 // One simulated viewer: a connection of the URL's protocol whose media goes through the

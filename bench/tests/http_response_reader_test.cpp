@@ -71,6 +71,42 @@ TEST_CASE("HttpResponseReader: without chunked encoding the body is passed as it
   CHECK(*body == "FLV\r\n3\r\nmore");
 }
 
+TEST_CASE("HttpResponseReader: a Content-Length body ends at its length, split anywhere") {
+  constexpr std::string_view kAnswer =
+      "HTTP/1.1 201 Created\r\nContent-Type: application/sdp\r\nLocation:  /webrtc/abc \r\n"
+      "Content-Length: 10\r\n\r\nv=0\r\no=-\r\nextra"sv;
+  for (size_t split = 0; split <= kAnswer.size(); ++split) {
+    CAPTURE(split);
+    HttpResponseReader reader(201);
+    auto body = readAll(reader, {kAnswer.substr(0, split), kAnswer.substr(split)});
+    REQUIRE(body);
+    CHECK(*body == "v=0\r\no=-\r\n");
+    CHECK(reader.bodyEnded());
+    CHECK_FALSE(reader.bodyUntilClose());
+    REQUIRE(reader.header("location") != nullptr);
+    CHECK(*reader.header("location") == "/webrtc/abc");
+    CHECK(*reader.header("content-type") == "application/sdp");
+    CHECK(reader.header("etag") == nullptr);
+  }
+}
+
+TEST_CASE("HttpResponseReader: any status when none is expected; an empty body ends with the head") {
+  HttpResponseReader reader(std::nullopt);
+  auto body = readAll(reader, {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"});
+  REQUIRE(body);
+  CHECK(body->empty());
+  CHECK(reader.status() == 404);
+  CHECK(reader.bodyEnded());
+
+  HttpResponseReader untilClose(std::nullopt);
+  REQUIRE(readAll(untilClose, {"HTTP/1.0 200 OK\r\n\r\nab"}));
+  CHECK(untilClose.bodyUntilClose());
+  CHECK_FALSE(untilClose.bodyEnded());
+
+  HttpResponseReader badLength(std::nullopt);
+  CHECK_FALSE(readAll(badLength, {"HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n"}));
+}
+
 TEST_CASE("HttpResponseReader: nothing comes out before the head is whole") {
   HttpResponseReader reader;
   auto body = readAll(reader, {"HTTP/1.1 200 OK\r\nServer: x\r\n"});

@@ -32,6 +32,18 @@ TEST_CASE("parsePlayArgs: every option") {
   CHECK(options->label == "edge a");
 }
 
+TEST_CASE("parsePlayArgs: --protocol, before or after the URL") {
+  auto whep = parse({"--protocol", "whep", "--url", "http://127.0.0.1:8889/cam/whep"});
+  REQUIRE(whep);
+  CHECK(whep->url.protocol == PlayProtocol::kWhep);
+  auto flv = parse({"--url", "http://127.0.0.1:8080/whep/live/x", "--protocol", "http-flv"});
+  REQUIRE(flv);
+  CHECK(flv->url.protocol == PlayProtocol::kHttpFlv);
+  auto wrong = parse({"--url", "rtmp://127.0.0.1/live/test", "--protocol", "whep"});
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().message().find("--protocol") != std::string::npos);
+}
+
 TEST_CASE("parsePlayArgs: defaults") {
   auto options = parse({"--url", "rtmp://127.0.0.1/live/test"});
   REQUIRE(options);

@@ -31,6 +31,29 @@ TEST_CASE("parsePlayUrl: HTTP-FLV keeps the target and the authority as written"
   CHECK(parsePlayUrl("http://10.0.0.1/x.flv")->port == 80);
 }
 
+TEST_CASE("parsePlayUrl: WHEP under /whep/, or any http:// URL with --protocol whep") {
+  auto url = parsePlayUrl("http://127.0.0.1:8080/whep/live/cam?token=abc");
+  REQUIRE(url);
+  CHECK(url->protocol == PlayProtocol::kWhep);
+  CHECK(protocolName(url->protocol) == "webrtc");
+  CHECK(url->target == "/whep/live/cam?token=abc");
+  CHECK(url->authority == "127.0.0.1:8080");
+
+  auto other = parsePlayUrl("http://127.0.0.1:8889/cam/whep");
+  REQUIRE(other);
+  CHECK(other->protocol == PlayProtocol::kHttpFlv);
+  REQUIRE(withProtocol(*other, "whep"));
+  CHECK(other->protocol == PlayProtocol::kWhep);
+  REQUIRE(withProtocol(*other, "http-flv"));
+  CHECK(other->protocol == PlayProtocol::kHttpFlv);
+  CHECK_FALSE(withProtocol(*other, "srt"));
+
+  auto rtmp = parsePlayUrl("rtmp://127.0.0.1/live/test");
+  REQUIRE(rtmp);
+  CHECK(withProtocol(*rtmp, "rtmp"));
+  CHECK_FALSE(withProtocol(*rtmp, "whep"));
+}
+
 TEST_CASE("parsePlayUrl: SRT") {
   auto url = parsePlayUrl("srt://127.0.0.1:10081?streamid=#!::r=live/test,m=request&latency=200&passphrase=0123456789");
   REQUIRE(url);

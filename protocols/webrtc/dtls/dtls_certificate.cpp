@@ -57,8 +57,9 @@ Result<X509*> makeCertificate(EVP_PKEY* key) {
   return x;
 }
 
-Result<std::shared_ptr<SSL_CTX>> makeContext(EVP_PKEY* key, X509* certificate) {
-  std::shared_ptr<SSL_CTX> context(SSL_CTX_new(DTLS_server_method()), SSL_CTX_free);
+Result<std::shared_ptr<SSL_CTX>> makeContext(EVP_PKEY* key, X509* certificate, DtlsRole role) {
+  std::shared_ptr<SSL_CTX> context(SSL_CTX_new(role == DtlsRole::kServer ? DTLS_server_method() : DTLS_client_method()),
+                                   SSL_CTX_free);
   if (!context) {
     return Error("DTLS context: " + tls::takeOpenSslError("cannot create"));
   }
@@ -87,7 +88,7 @@ Result<std::shared_ptr<SSL_CTX>> makeContext(EVP_PKEY* key, X509* certificate) {
 
 }  // namespace
 
-Result<std::shared_ptr<const DtlsCertificate>> DtlsCertificate::generate() {
+Result<std::shared_ptr<const DtlsCertificate>> DtlsCertificate::generate(DtlsRole role) {
   ERR_clear_error();
   EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   if (key == nullptr) {
@@ -105,8 +106,8 @@ Result<std::shared_ptr<const DtlsCertificate>> DtlsCertificate::generate() {
     return fingerprint.error();
   }
   // From here the destructor frees key and certificate.
-  std::shared_ptr<DtlsCertificate> self(new DtlsCertificate(key, *certificate, std::move(*fingerprint)));
-  auto context = makeContext(key, *certificate);
+  std::shared_ptr<DtlsCertificate> self(new DtlsCertificate(key, *certificate, std::move(*fingerprint), role));
+  auto context = makeContext(key, *certificate, role);
   if (!context) {
     return context.error();
   }

@@ -32,6 +32,31 @@ bool DtlsSession::looksLikeDtls(std::span<const uint8_t> datagram) {
 
 Result<std::unique_ptr<DtlsSession>> DtlsSession::create(const DtlsCertificate& certificate,
                                                          DtlsFingerprint expectedPeer, const DtlsOptions& options) {
+  if (certificate.role() != DtlsRole::kServer) {
+    return Error("DTLS: a server session needs a server certificate context");
+  }
+  return make(certificate, std::move(expectedPeer), options, false);
+}
+
+Result<std::unique_ptr<DtlsSession>> DtlsSession::createClient(const DtlsCertificate& certificate,
+                                                               DtlsFingerprint expectedPeer,
+                                                               const DtlsOptions& options) {
+  if (certificate.role() != DtlsRole::kClient) {
+    return Error("DTLS: a client session needs a client certificate context");
+  }
+  auto session = make(certificate, std::move(expectedPeer), options, true);
+  if (!session) {
+    return session;
+  }
+  // The first flight: the ClientHello goes into the outgoing datagrams.
+  if (auto started = (*session)->advanceHandshake(); !started) {
+    return started.error();
+  }
+  return session;
+}
+
+Result<std::unique_ptr<DtlsSession>> DtlsSession::make(const DtlsCertificate& certificate, DtlsFingerprint expectedPeer,
+                                                       const DtlsOptions& options, bool client) {
   if (options.mtu < kMinMtu || options.mtu > kMaxMtu) {
     return Error("DTLS: MTU " + std::to_string(options.mtu) + " not in " + std::to_string(kMinMtu) + ".." +
                  std::to_string(kMaxMtu));
@@ -40,7 +65,7 @@ Result<std::unique_ptr<DtlsSession>> DtlsSession::create(const DtlsCertificate& 
       options.maxRetransmit > kMaxRetransmit) {
     return Error("DTLS: retransmission timeouts must be 20 ms <= initial <= max <= 60 s");
   }
-  std::unique_ptr<DtlsSession> self(new DtlsSession(std::move(expectedPeer), options));
+  std::unique_ptr<DtlsSession> self(new DtlsSession(std::move(expectedPeer), options, client));
   ERR_clear_error();
   self->ssl_ = SSL_new(certificate.context().get());  // holds a reference to the context
   BIO* bio = self->ssl_ != nullptr ? newBio(self.get()) : nullptr;
@@ -54,7 +79,11 @@ Result<std::unique_ptr<DtlsSession>> DtlsSession::create(const DtlsCertificate& 
     return Error("DTLS: MTU refused: " + tls::takeOpenSslError("too small"));
   }
   DTLS_set_timer_cb(self->ssl_, &DtlsSession::nextRetransmit);
-  SSL_set_accept_state(self->ssl_);
+  if (client) {
+    SSL_set_connect_state(self->ssl_);
+  } else {
+    SSL_set_accept_state(self->ssl_);
+  }
   return self;
 }
 
@@ -146,7 +175,7 @@ Status DtlsSession::finishHandshake() {
                                  nullptr, 0, 0) != 1) {
     return failure("cannot export SRTP keying material");
   }
-  auto keys = splitKeyingMaterial(*profile, material, true);
+  auto keys = splitKeyingMaterial(*profile, material, !client_);
   OPENSSL_cleanse(material.data(), material.size());
   if (!keys) {
     failed_ = true;

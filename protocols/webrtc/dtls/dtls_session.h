@@ -41,7 +41,8 @@ enum class DtlsEvent {
 
 // One DTLS association for DTLS-SRTP, over memory: datagrams in, datagrams out, no socket
 // and no loop (the WebRTC transport moves them and owns the timer). Passive role: we are
-// the DTLS server (a=setup:passive), the browser connects.
+// the DTLS server (a=setup:passive), the browser connects. createClient() makes the
+// active end instead, for tools that stand in for a browser (rtsbench's WHEP players).
 //
 // The SSL reads and writes through a BIO of our own, like uv::TlsStream's, but datagram
 // shaped: during feed() it reads the datagram straight from the caller's buffer, one
@@ -58,6 +59,12 @@ class DtlsSession {
   // peer's a=fingerprint from its SDP.
   static Result<std::unique_ptr<DtlsSession>> create(const DtlsCertificate& certificate, DtlsFingerprint expectedPeer,
                                                      const DtlsOptions& options = {});
+  // A client session (a=setup:active): `certificate` must be a DtlsRole::kClient one.
+  // Its ClientHello is in takeDatagrams() at once; the server's certificate must match
+  // `expectedPeer`, the answer's a=fingerprint; the keys are split as the client's.
+  static Result<std::unique_ptr<DtlsSession>> createClient(const DtlsCertificate& certificate,
+                                                           DtlsFingerprint expectedPeer,
+                                                           const DtlsOptions& options = {});
   ~DtlsSession();
   DtlsSession(const DtlsSession&) = delete;
   DtlsSession& operator=(const DtlsSession&) = delete;
@@ -91,8 +98,11 @@ class DtlsSession {
   std::vector<std::vector<uint8_t>> takeDatagrams() { return std::exchange(outgoing_, {}); }
 
  private:
-  DtlsSession(DtlsFingerprint expectedPeer, const DtlsOptions& options)
-      : expectedPeer_(std::move(expectedPeer)), options_(options) {}
+  DtlsSession(DtlsFingerprint expectedPeer, const DtlsOptions& options, bool client)
+      : expectedPeer_(std::move(expectedPeer)), options_(options), client_(client) {}
+
+  static Result<std::unique_ptr<DtlsSession>> make(const DtlsCertificate& certificate, DtlsFingerprint expectedPeer,
+                                                   const DtlsOptions& options, bool client);
 
   Result<DtlsEvent> advanceHandshake();
   Result<DtlsEvent> readRecords();
@@ -109,6 +119,7 @@ class DtlsSession {
   SSL* ssl_ = nullptr;
   DtlsFingerprint expectedPeer_;
   DtlsOptions options_;
+  bool client_;
   std::span<const uint8_t> input_;  // during feed(): the datagram not yet read
   std::vector<std::vector<uint8_t>> outgoing_;
   std::optional<SrtpKeys> srtpKeys_;
