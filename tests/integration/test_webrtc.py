@@ -16,6 +16,7 @@ works) and POST to http://<server_ip>:HTTPPORT, another origin: CORS is exercise
   5 An edge node: two WHEP viewers of a stream it lacks start one pull from the origin
     and share it (the origin serves one viewer: the edge).
   6 A viewer whose browser is killed outright is closed when ICE consent lapses.
+  7 B-frames from an RTMP encoder are dropped and counted; Chromium plays the rest.
   4 Hostile: random datagrams, a STUN check with a wrong password, garbage SDP offers,
     while a WHEP viewer keeps playing without a freeze; rtsedge then answers /healthz and
     exits 0 on SIGTERM.
@@ -516,6 +517,32 @@ def test_vanished_viewer_is_closed_by_consent_freshness():
             stop(publisher)
 
 
+# -- 7: B-frames ---------------------------------------------------------------------------------
+
+def test_b_frames_are_dropped_for_browsers():
+    """An RTMP encoder with B-frames (x264 -bf 2, non-reference B): webrtc.b_frames: drop
+    (the default) leaves them out and counts them; Chromium plays the I and P frames
+    without a freeze. (Passed through, Chromium decodes about one frame a second.)"""
+    with webrtc_setup() as setup:
+        server = setup.server
+        publisher = publish(server.url("live/cam"), gop=50,
+                            extra=["-profile:v", "high", "-bf", "2", "-x264-params", "b-pyramid=none:keyint=50"])
+        try:
+            wait_for_stream(server, "live/cam")
+            with browser(setup, [("whep", setup.page("whep", "cam"))], 8) as viewer:
+                viewer.wait_for(lambda s: s["framesDecoded"] > 0, 20, "the WHEP page to decode a frame")
+                summary = viewer.finish()
+            page = assert_page_ok(summary)
+            assert_plays_smoothly(page, 8)
+            frames = page["series"]["framesDecoded"]
+            assert frames[-1] - frames[0] >= 5 * (len(frames) - 1), f"expected the P-frames' rate (8 fps): {frames}"
+            _, _, body = server.get("/metrics")
+            dropped = [line for line in body.decode().splitlines() if line.startswith("rtsedge_webrtc_bframes_dropped_total ")]
+            assert dropped and float(dropped[0].split()[1]) > 50, f"expected B-frames dropped and counted: {dropped}"
+        finally:
+            stop(publisher)
+
+
 def main():
     # SIGTERM (a runner giving up) unwinds the `with` blocks: processes stopped, namespaces gone.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -526,7 +553,8 @@ def main():
         skip(f"WebRTC browser tests need network namespaces: {error}")
     tests = [test_whep_plays_rtmp_high_profile, test_whip_publishes_to_rtmp_and_flv,
              test_whip_to_whep_between_browsers, test_whep_viewers_on_an_edge_share_one_pull,
-             test_hostile_input_while_viewing, test_vanished_viewer_is_closed_by_consent_freshness]
+             test_hostile_input_while_viewing, test_vanished_viewer_is_closed_by_consent_freshness,
+             test_b_frames_are_dropped_for_browsers]
     chosen = sys.argv[1:]  # by hand: test names to run, e.g. test_hostile_input_while_viewing
     unknown = set(chosen) - {test.__name__ for test in tests}
     if unknown:
