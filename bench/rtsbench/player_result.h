@@ -30,7 +30,7 @@ inline std::string_view failureKindName(FailureKind kind) {
 // What one player measured over the run.
 struct PlayerResult {
   // From the start of connecting to the session established: RTMP Play.Start, the HTTP
-  // response head, the SRT connection.
+  // response head, the SRT connection, WHEP's DTLS handshake done (after POST and ICE).
   std::optional<double> connectMs;
   // From the start of connecting to the first video keyframe.
   std::optional<double> firstFrameMs;
