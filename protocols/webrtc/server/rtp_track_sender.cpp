@@ -15,15 +15,11 @@ uint32_t randomU32() {
   return value;
 }
 
-namespace {
-constexpr size_t kHistoryPackets = 2048;  // a power of two: RetransmissionBuffer's ring is this size
-}  // namespace
-
 RtpTrackSender::RtpTrackSender(RtpTrackSenderSettings settings)
     : settings_(settings),
       sequence_(static_cast<uint16_t>(randomU32())),
-      history_(rtp::RetransmissionSettings{.capacity = kHistoryPackets, .maxAgeUs = settings.historyUs}),
-      headers_(kHistoryPackets) {}
+      history_(rtp::RetransmissionSettings{.capacity = settings.historyPackets, .maxAgeUs = settings.historyUs}),
+      headers_(history_.capacity()) {}
 
 std::span<const uint8_t> RtpTrackSender::write(uint16_t sequence, uint32_t timestamp, bool marker,
                                                std::span<const uint8_t> payload) {
@@ -42,7 +38,7 @@ std::span<const uint8_t> RtpTrackSender::write(uint16_t sequence, uint32_t times
 std::span<const uint8_t> RtpTrackSender::packet(const rtp::RtpPayload& payload, uint32_t timestamp, int64_t mediaUs,
                                                 int64_t nowUs) {
   history_.store(sequence_, payload.data, nowUs);
-  headers_[sequence_ % kHistoryPackets] = SentHeader{sequence_, timestamp, payload.marker};
+  headers_[sequence_ % headers_.size()] = SentHeader{sequence_, timestamp, payload.marker};
   std::span<const uint8_t> out = write(sequence_, timestamp, payload.marker, payload.data.span());
   ++sequence_;
   ++packets_;
@@ -54,7 +50,7 @@ std::span<const uint8_t> RtpTrackSender::packet(const rtp::RtpPayload& payload, 
 
 std::optional<std::span<const uint8_t>> RtpTrackSender::resend(uint16_t sequence, int64_t nowUs,
                                                                int64_t minIntervalUs) {
-  const SentHeader& sent = headers_[sequence % kHistoryPackets];
+  const SentHeader& sent = headers_[sequence % headers_.size()];
   if (sent.sequence != sequence) {
     return std::nullopt;
   }

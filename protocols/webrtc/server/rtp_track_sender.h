@@ -17,6 +17,9 @@ struct RtpTrackSenderSettings {
   uint8_t payloadType = 0;
   uint32_t clockRate = 90000;
   int64_t historyUs = 1'000'000;  // how old a packet a NACK still gets again
+  // How many packets the history holds at most (a power of two, 16..32768): enough for
+  // historyUs of the track's packet rate. Its slots are made up front, per viewer.
+  size_t historyPackets = 1024;
 };
 
 // One track a WebRTC viewer receives: its SSRC and sequence numbers, the packets kept

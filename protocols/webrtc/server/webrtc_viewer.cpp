@@ -1,6 +1,7 @@
 #include "protocols/webrtc/server/webrtc_viewer.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "protocols/webrtc/rtp/rtp_timestamp.h"
 #include "protocols/webrtc/server/rtp_frame_blob.h"
@@ -47,10 +48,16 @@ int64_t WebRtcViewer::nowUs() const {
 
 void WebRtcViewer::addTrack(TrackKind kind, uint8_t payloadType) {
   bool video = kind == TrackKind::kVideo;
+  // Slots for the history's span of packets: video at up to ~8 Mbit/s in 1200-byte packets
+  // (about 850 a second), Opus at 50 a second; the settings allow up to 10 s.
+  int64_t historyUs = context_.settings.nackHistory.count() * 1000;
+  size_t perSecond = video ? 850 : 50;
+  size_t packets = std::bit_ceil(static_cast<size_t>(std::max<int64_t>(1, perSecond * historyUs / 1'000'000)));
   RtpTrackSenderSettings settings{.ssrc = video ? videoSsrc_ : audioSsrc_,
                                   .payloadType = payloadType,
                                   .clockRate = video ? rtp::kVideoClockRate : rtp::kOpusClockRate,
-                                  .historyUs = context_.settings.nackHistory.count() * 1000};
+                                  .historyUs = historyUs,
+                                  .historyPackets = std::clamp<size_t>(packets, 16, 32768)};
   (video ? video_ : audio_) = std::make_unique<RtpTrackSender>(settings);
 }
 
