@@ -10,8 +10,6 @@
 //   await window.start() starts (done on load unless autostart=0)
 'use strict';
 
-const ICE_GATHERING_CAP_MS = 2000;
-
 const whep = window.whep = {
   endpoint: null,
   postMs: null,            // just before the POST
@@ -31,22 +29,7 @@ const whep = window.whep = {
   pc: null,
 };
 
-function note(error) {
-  whep.errors.push(String(error && error.stack ? error.stack : error));
-}
-window.addEventListener('error', (e) => note(e.message || e.error));
-window.addEventListener('unhandledrejection', (e) => note('unhandled rejection: ' + (e.reason && e.reason.message || e.reason)));
-
-// Resolves when gathering is complete, or after `capMs`; true if it completed.
-function gatheringDone(pc, capMs) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), capMs);
-    pc.addEventListener('icegatheringstatechange', () => {
-      if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve(true); }
-    });
-  });
-}
+const note = errorLog(whep);
 
 async function begin() {
   const params = new URLSearchParams(location.search);
@@ -86,38 +69,10 @@ async function begin() {
     } catch (error) { /* closed meanwhile */ }
   }, 50);
 
-  await pc.setLocalDescription(await pc.createOffer());
-  const gatheringStarted = performance.now();
-  whep.gatheringComplete = await gatheringDone(pc, ICE_GATHERING_CAP_MS);
-  whep.gatheringMs = Math.round(performance.now() - gatheringStarted);
-  const offer = pc.localDescription.sdp;
-  whep.offerCandidates = offer.split(/\r?\n/).filter((line) => line.startsWith('a=candidate:'));
-  whep.iceUfrag.local = ufragOf(offer);
-  if (whep.offerCandidates.length === 0) note('ICE gathered no candidate (see the chromium flags in webrtc.mjs)');
-
-  whep.postMs = performance.now();
-  let response;
-  try {
-    response = await fetch(whep.endpoint, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: offer });
-  } catch (error) {
-    note(`POST ${whep.endpoint}: ${error.message} (refused, or CORS preflight not answered)`);
-    return;
-  }
-  whep.answerMs = performance.now();
-  whep.postStatus = response.status;
-  const body = await response.text();
-  if (response.status !== 201) { note(`POST ${whep.endpoint}: expected 201, got ${response.status}: ${body.slice(0, 300)}`); return; }
-  const resource = response.headers.get('Location');
-  whep.etag = response.headers.get('ETag');
-  if (resource) whep.location = new URL(resource, whep.endpoint).href;
-  else note('201 without a readable Location (Access-Control-Expose-Headers: Location missing?)');
-  const type = response.headers.get('Content-Type') || '';
-  if (!type.startsWith('application/sdp')) note(`answer Content-Type ${JSON.stringify(type)}, expected application/sdp`);
-  whep.iceUfrag.remote = ufragOf(body);
-  try {
-    await pc.setRemoteDescription({ type: 'answer', sdp: body });
-  } catch (error) {
-    note('setRemoteDescription(answer): ' + error.message);
+  const exchanged = await offerAndAnswer(pc, whep, note);
+  if (exchanged) {
+    whep.iceUfrag.local = ufragOf(exchanged.offer);
+    whep.iceUfrag.remote = ufragOf(exchanged.answer);
   }
 }
 
@@ -171,7 +126,6 @@ window.stats = async function stats() {
   const report = await pc.getStats();
   const codecs = new Map();
   report.forEach((s) => { if (s.type === 'codec') codecs.set(s.id, s.mimeType); });
-  let pairId = null;
   report.forEach((s) => {
     if (s.type === 'inbound-rtp' && s.kind === 'video') {
       for (const key of ['framesDecoded', 'framesReceived', 'framesDropped', 'keyFramesDecoded', 'frameWidth',
@@ -193,38 +147,13 @@ window.stats = async function stats() {
       out.audioPacketsLost = s.packetsLost || 0;
       out.audioCodec = codecs.get(s.codecId) || null;
       out.audioBehindLiveMs = behindLive(s.estimatedPlayoutTimestamp);
-    } else if (s.type === 'transport' && s.selectedCandidatePairId) {
-      pairId = s.selectedCandidatePairId;
     }
   });
-  const pair = pairId && report.get(pairId);
-  if (pair) {
-    const local = report.get(pair.localCandidateId);
-    const remoteCandidate = report.get(pair.remoteCandidateId);
-    out.selectedPair = {
-      local: local ? `${local.address}:${local.port}/${local.protocol}` : null,
-      remote: remoteCandidate ? `${remoteCandidate.address}:${remoteCandidate.port}/${remoteCandidate.protocol}` : null,
-      rttMs: typeof pair.currentRoundTripTime === 'number' ? pair.currentRoundTripTime * 1000 : null,
-    };
-  }
+  out.selectedPair = selectedPair(report);
   return out;
 };
 
-// DELETE the session resource (once), then close the peer connection.
-window.stop = async function stop() {
-  if (whep.location && whep.deleteStatus === null) {
-    try {
-      const response = await fetch(whep.location, { method: 'DELETE' });
-      await response.text();  // read to its end: not aborted when the page closes
-      whep.deleteStatus = response.status;
-    } catch (error) {
-      whep.deleteStatus = -1;
-      note(`DELETE ${whep.location}: ${error.message}`);
-    }
-  }
-  if (whep.pc) whep.pc.close();
-  return whep.deleteStatus;
-};
+window.stop = () => endSession(whep, note);
 
 window.start = () => begin().catch(note);  // not `start`: a global function declaration IS window.start
 if (new URLSearchParams(location.search).get('autostart') !== '0') window.start();

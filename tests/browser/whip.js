@@ -9,8 +9,6 @@
 //   await window.stop()  DELETE on the Location the POST answered with; stops the tracks
 'use strict';
 
-const ICE_GATHERING_CAP_MS = 2000;
-
 const whip = window.whip = {
   endpoint: null,
   preferredCodec: 'H264',
@@ -32,21 +30,7 @@ const whip = window.whip = {
   stream: null,
 };
 
-function note(error) {
-  whip.errors.push(String(error && error.stack ? error.stack : error));
-}
-window.addEventListener('error', (e) => note(e.message || e.error));
-window.addEventListener('unhandledrejection', (e) => note('unhandled rejection: ' + (e.reason && e.reason.message || e.reason)));
-
-function gatheringDone(pc, capMs) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), capMs);
-    pc.addEventListener('icegatheringstatechange', () => {
-      if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve(true); }
-    });
-  });
-}
+const note = errorLog(whip);
 
 // The video codecs chromium can send, the preferred one first (packetization-mode=1
 // before 0 for H.264), the rest after it: the answerer may still pick another.
@@ -98,38 +82,8 @@ async function begin() {
     }
   }
 
-  await pc.setLocalDescription(await pc.createOffer());
-  const gatheringStarted = performance.now();
-  whip.gatheringComplete = await gatheringDone(pc, ICE_GATHERING_CAP_MS);
-  whip.gatheringMs = Math.round(performance.now() - gatheringStarted);
-  const offer = pc.localDescription.sdp;
-  whip.offerCandidates = offer.split(/\r?\n/).filter((line) => line.startsWith('a=candidate:'));
-  if (whip.offerCandidates.length === 0) note('ICE gathered no candidate (see the chromium flags in webrtc.mjs)');
-  whip.offeredVideoCodecs = offeredVideoCodecs(offer);
-
-  whip.postMs = performance.now();
-  let response;
-  try {
-    response = await fetch(whip.endpoint, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: offer });
-  } catch (error) {
-    note(`POST ${whip.endpoint}: ${error.message} (refused, or CORS preflight not answered)`);
-    return;
-  }
-  whip.answerMs = performance.now();
-  whip.postStatus = response.status;
-  const body = await response.text();
-  if (response.status !== 201) { note(`POST ${whip.endpoint}: expected 201, got ${response.status}: ${body.slice(0, 300)}`); return; }
-  const resource = response.headers.get('Location');
-  whip.etag = response.headers.get('ETag');
-  if (resource) whip.location = new URL(resource, whip.endpoint).href;
-  else note('201 without a readable Location (Access-Control-Expose-Headers: Location missing?)');
-  const type = response.headers.get('Content-Type') || '';
-  if (!type.startsWith('application/sdp')) note(`answer Content-Type ${JSON.stringify(type)}, expected application/sdp`);
-  try {
-    await pc.setRemoteDescription({ type: 'answer', sdp: body });
-  } catch (error) {
-    note('setRemoteDescription(answer): ' + error.message);
-  }
+  const exchanged = await offerAndAnswer(pc, whip, note);
+  if (exchanged) whip.offeredVideoCodecs = offeredVideoCodecs(exchanged.offer);
 }
 
 // The rtpmap codec names of the video m-section, in offer order.
@@ -165,7 +119,6 @@ window.stats = async function stats() {
   const report = await pc.getStats();
   const codecs = new Map();
   report.forEach((s) => { if (s.type === 'codec') codecs.set(s.id, s.mimeType); });
-  let pairId = null;
   report.forEach((s) => {
     if (s.type === 'outbound-rtp' && s.kind === 'video') {
       for (const key of ['framesEncoded', 'framesSent', 'keyFramesEncoded', 'frameWidth', 'frameHeight',
@@ -182,38 +135,17 @@ window.stats = async function stats() {
       out.audioBytesSent = s.bytesSent || 0;
       out.audioPacketsSent = s.packetsSent || 0;
       out.audioCodec = codecs.get(s.codecId) || null;
-    } else if (s.type === 'transport' && s.selectedCandidatePairId) {
-      pairId = s.selectedCandidatePairId;
     }
   });
   out.bytesSent = out.videoBytesSent + out.audioBytesSent;
-  const pair = pairId && report.get(pairId);
-  if (pair) {
-    const local = report.get(pair.localCandidateId);
-    const remote = report.get(pair.remoteCandidateId);
-    out.selectedPair = {
-      local: local ? `${local.address}:${local.port}/${local.protocol}` : null,
-      remote: remote ? `${remote.address}:${remote.port}/${remote.protocol}` : null,
-      rttMs: typeof pair.currentRoundTripTime === 'number' ? pair.currentRoundTripTime * 1000 : null,
-    };
-  }
+  out.selectedPair = selectedPair(report);
   return out;
 };
 
-window.stop = async function stop() {
-  if (whip.location && whip.deleteStatus === null) {
-    try {
-      const response = await fetch(whip.location, { method: 'DELETE' });
-      await response.text();  // read to its end: not aborted when the page closes
-      whip.deleteStatus = response.status;
-    } catch (error) {
-      whip.deleteStatus = -1;
-      note(`DELETE ${whip.location}: ${error.message}`);
-    }
-  }
-  if (whip.pc) whip.pc.close();
+window.stop = async () => {
+  const status = await endSession(whip, note);
   if (whip.stream) whip.stream.getTracks().forEach((track) => track.stop());
-  return whip.deleteStatus;
+  return status;
 };
 
 window.start = () => begin().catch(note);  // not `start`: a global function declaration IS window.start

@@ -11,30 +11,12 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from pathlib import Path
 
+from browser_modules import BROWSER_DIR, ensure_node_modules
 from harness import Server, free_port, publish, run_tests, stop, wait_for_port, wait_for_stream
 
-BROWSER_DIR = Path(__file__).resolve().parents[1] / "browser"
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 SECONDS = 10
-
-
-def ensure_node_modules():
-    """npm ci once, from the committed package-lock.json; never downloads a browser."""
-    if (BROWSER_DIR / "node_modules" / "mpegts.js").is_dir() and (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
-        return
-    npm = shutil.which("npm")
-    assert npm, "npm is missing: install nodejs and npm (scripts/packages.txt)"
-    env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
-    try:
-        result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR, env=env,
-                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
-    except subprocess.TimeoutExpired:
-        raise AssertionError("npm ci in tests/browser took over 180 s (offline? run it by hand with network access)")
-    assert result.returncode == 0, (
-        "npm ci in tests/browser failed (offline? run `npm ci` in tests/browser once with network access):\n"
-        + result.stderr[-2000:])
 
 
 class StaticServer:

@@ -38,14 +38,13 @@ import sys
 import threading
 import time
 import urllib.parse
-from pathlib import Path
 
+from browser_modules import BROWSER_DIR, ensure_node_modules
 from harness import (Server, free_port, free_udp_port, probe, publish, run_tests, stop, wait_for_port,
                      wait_for_stream, wait_until)
 from netns import NetnsPair, NetnsUnavailable, skip, stop_process
 from stun_client import check_stun_builder, stun_binding_request
 
-BROWSER_DIR = Path(__file__).resolve().parents[1] / "browser"
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 
 # H.264 High (CABAC, 8x8 transform: ultrafast alone would make Constrained Baseline),
@@ -54,23 +53,6 @@ HIGH_PROFILE = ["-profile:v", "high", "-bf", "0", "-x264-params", "cabac=1:8x8dc
 
 
 # -- prerequisites ------------------------------------------------------------------------------
-
-def ensure_node_modules():
-    """npm ci once, from the committed package-lock.json; never downloads a browser."""
-    if (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
-        return
-    npm = shutil.which("npm")
-    assert npm, "npm is missing: install nodejs and npm (scripts/packages.txt)"
-    env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
-    try:
-        result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR, env=env,
-                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
-    except subprocess.TimeoutExpired:
-        raise AssertionError("npm ci in tests/browser took over 180 s (offline? run it by hand with network access)")
-    assert result.returncode == 0, (
-        "npm ci in tests/browser failed (offline? run `npm ci` in tests/browser once with network access):\n"
-        + result.stderr[-2000:])
-
 
 def check_prerequisites():
     assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing: apt-get install chromium (scripts/packages.txt)"

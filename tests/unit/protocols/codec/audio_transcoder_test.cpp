@@ -23,6 +23,7 @@ extern "C" {
 
 #include "protocols/codec/aac.h"
 #include "protocols/codec/opus.h"
+#include "tests/unit/fixtures/audio_frames.h"
 
 namespace rtsedge::codec {
 namespace {
@@ -40,17 +41,6 @@ struct Encoded {
   int channels = 0;
 };
 
-void setSample(AVFrame& frame, int index, int channel, int channels, float value) {
-  switch (frame.format) {
-    case AV_SAMPLE_FMT_FLTP: reinterpret_cast<float*>(frame.data[channel])[index] = value; break;
-    case AV_SAMPLE_FMT_FLT: reinterpret_cast<float*>(frame.data[0])[index * channels + channel] = value; break;
-    case AV_SAMPLE_FMT_S16:
-      reinterpret_cast<int16_t*>(frame.data[0])[index * channels + channel] = static_cast<int16_t>(value * 32767);
-      break;
-    default: FAIL("unexpected encoder sample format ", frame.format);
-  }
-}
-
 float getSample(const AVFrame& frame, int index, int channel) {
   const int channels = frame.ch_layout.nb_channels;
   switch (frame.format) {
@@ -64,63 +54,18 @@ float getSample(const AVFrame& frame, int index, int channel) {
   return 0;
 }
 
-// A sine tone of `seconds` at `rate`, encoded by libavcodec's "aac" or "libopus".
+// A 1 kHz tone of `seconds` at `rate`, encoded by libavcodec's "aac" or "libopus" (the
+// shared fixture), in the raw form these tests build their input configurations from.
 Encoded encodeTone(const char* encoderName, int rate, int channels, double seconds) {
-  const AVCodec* encoder = avcodec_find_encoder_by_name(encoderName);
-  REQUIRE(encoder != nullptr);
-  AVCodecContext* context = avcodec_alloc_context3(encoder);
-  context->sample_rate = rate;
-  av_channel_layout_default(&context->ch_layout, channels);
-  context->sample_fmt = encoder->sample_fmts[0];
-  for (const AVSampleFormat* format = encoder->sample_fmts; *format != AV_SAMPLE_FMT_NONE; ++format) {
-    if (*format == AV_SAMPLE_FMT_FLT || *format == AV_SAMPLE_FMT_FLTP) {
-      context->sample_fmt = *format;
-    }
+  fixtures::EncodedAudio audio = fixtures::encodeTone(encoderName, rate, channels, seconds);
+  Encoded encoded{audio.packets, Bytes(), audio.frameSize, 0, rate, channels};
+  if (audio.config->codec == Codec::kAac) {
+    encoded.extradata = audio.config->record;
+  } else {
+    // OpusHead's pre-skip (RFC 7845 5.1, little-endian at byte 10) is the encoder's padding.
+    REQUIRE(audio.config->record.size() >= 12);
+    encoded.initialPadding = audio.config->record[10] | (audio.config->record[11] << 8);
   }
-  context->bit_rate = 96'000;
-  context->time_base = AVRational{1, rate};
-  REQUIRE(avcodec_open2(context, encoder, nullptr) == 0);
-  Encoded encoded;
-  encoded.frameSize = context->frame_size;
-  encoded.initialPadding = context->initial_padding;
-  encoded.sampleRate = rate;
-  encoded.channels = channels;
-  if (context->extradata_size > 0) {
-    encoded.extradata = Bytes::copyOf(std::span<const uint8_t>(context->extradata, context->extradata_size));
-  }
-
-  AVFrame* frame = av_frame_alloc();
-  AVPacket* packet = av_packet_alloc();
-  auto receive = [&] {
-    while (avcodec_receive_packet(context, packet) == 0) {
-      encoded.packets.push_back(Bytes::copyOf(std::span<const uint8_t>(packet->data, packet->size)));
-      av_packet_unref(packet);
-    }
-  };
-  const int total = static_cast<int>(seconds * rate);
-  for (int start = 0; start < total; start += encoded.frameSize) {
-    frame->format = context->sample_fmt;
-    frame->nb_samples = encoded.frameSize;
-    frame->sample_rate = rate;
-    av_channel_layout_copy(&frame->ch_layout, &context->ch_layout);
-    REQUIRE(av_frame_get_buffer(frame, 0) == 0);
-    for (int i = 0; i < encoded.frameSize; ++i) {
-      const double t = static_cast<double>(start + i) / rate;
-      const float value = start + i < total ? static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * kToneHz * t)) : 0;
-      for (int channel = 0; channel < channels; ++channel) {
-        setSample(*frame, i, channel, channels, value);
-      }
-    }
-    frame->pts = start;
-    REQUIRE(avcodec_send_frame(context, frame) == 0);
-    av_frame_unref(frame);
-    receive();
-  }
-  REQUIRE(avcodec_send_frame(context, nullptr) == 0);
-  receive();
-  av_packet_free(&packet);
-  av_frame_free(&frame);
-  avcodec_free_context(&context);
   return encoded;
 }
 
