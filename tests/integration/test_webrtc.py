@@ -11,7 +11,7 @@ works) and POST to http://<server_ip>:HTTPPORT, another origin: CORS is exercise
     1280x720 for 20 s without a freeze, first frame within 1 s of the POST, audio too;
     /metrics counts a webrtc viewer.
   2 WHIP (chromium's fake camera and microphone) in, RTMP and HTTP-FLV out: ffprobe sees
-    H.264 video and AAC audio.
+    H.264 video and AAC audio; over HTTP-TS and SRT, H.264 and the browser's Opus.
   3 WHIP in, WHEP out, two pages of one chromium: over 100 frames decoded, no freeze.
   5 An edge node: two WHEP viewers of a stream it lacks start one pull from the origin
     and share it (the origin serves one viewer: the edge).
@@ -361,8 +361,11 @@ def test_whip_publishes_to_rtmp_and_flv():
                     results[what] = codecs_of(url)
                 except AssertionError as error:
                     results[what] = str(error)
+            ts_url = f"http://127.0.0.1:{server.http_port}/live/browser.ts"
             lookers = [threading.Thread(target=look, args=("rtmp", server.url("live/browser"))),
-                       threading.Thread(target=look, args=("flv", server.flv_url("live/browser")))]
+                       threading.Thread(target=look, args=("flv", server.flv_url("live/browser"))),
+                       threading.Thread(target=look, args=("ts", ts_url)),
+                       threading.Thread(target=look, args=("srt", server.srt_url("live/browser")))]
             for looker in lookers:
                 looker.start()
             for looker in lookers:
@@ -371,6 +374,10 @@ def test_whip_publishes_to_rtmp_and_flv():
         for what in ("rtmp", "flv"):
             assert results.get(what) == {"video": "h264", "audio": "aac"}, \
                 f"expected {what} playback of a WHIP stream to carry h264 video and aac audio; ffprobe: {results.get(what)}"
+        # MPEG-TS carries Opus itself: HTTP-TS and SRT viewers get the browser's audio untouched.
+        for what in ("ts", "srt"):
+            assert results.get(what) == {"video": "h264", "audio": "opus"}, \
+                f"expected {what} playback of a WHIP stream to carry h264 video and opus audio; ffprobe: {results.get(what)}"
         page = assert_page_ok(summary)
         encoded = page["series"]["framesEncoded"]
         assert encoded[-1] > encoded[0], f"expected the publisher to keep encoding: {brief(page)}"
