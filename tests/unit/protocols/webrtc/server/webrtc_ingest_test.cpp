@@ -93,6 +93,13 @@ struct IngestFixture {
     }
   }
   void advance(int64_t us) { clock.advance(Micros(us)); }
+  // Video frames `first`.. (`count` of them), whole and in order, 40 ms apart.
+  void deliverVideo(int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      deliver(publisher.video(*videoFrame(i)));
+      advance(kVideoFrameUs);
+    }
+  }
   Feedback feedback(int64_t rttUs = 0) { return parseFeedback(ingest->feedback(clock.now(), rttUs)); }
 
   std::vector<FramePtr> video() const { return framesOf(viewer.frames, TrackKind::kVideo); }
@@ -209,10 +216,7 @@ TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: without a stream nothing is pub
 
 TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: a lost packet is NACKed at once; its frame is not published") {
   start(bothTracks());
-  for (int i = 0; i < 3; ++i) {
-    deliver(publisher.video(*videoFrame(i)));
-    advance(kVideoFrameUs);
-  }
+  deliverVideo(0, 3);
   // The first report, and no keyframe request: the keyframe came whole.
   Feedback first = feedback();
   CHECK(first.plis.empty());
@@ -244,10 +248,7 @@ TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: a lost packet is NACKed at once
 
 TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: the NACKed packet arriving fills the hole: nothing is lost") {
   start(bothTracks());
-  for (int i = 0; i < 3; ++i) {
-    deliver(publisher.video(*videoFrame(i)));
-    advance(kVideoFrameUs);
-  }
+  deliverVideo(0, 3);
   auto lossy = publisher.video(*videoFrame(3));
   deliver(lossy[0]);
   deliver(lossy[2]);
@@ -270,10 +271,7 @@ TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: the NACKed packet arriving fill
 
 TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: a loss given up on asks for a keyframe, at most every 500 ms") {
   start(bothTracks());
-  for (int i = 0; i < 3; ++i) {
-    deliver(publisher.video(*videoFrame(i)));
-    advance(kVideoFrameUs);
-  }
+  deliverVideo(0, 3);
   auto lossy = publisher.video(*videoFrame(3));
   deliver(lossy[0]);
   deliver(lossy[2]);
@@ -318,10 +316,7 @@ TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: a loss given up on asks for a k
 
 TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: a loss with few packets after it still asks for a keyframe in time") {
   start(bothTracks());
-  for (int i = 0; i < 3; ++i) {
-    deliver(publisher.video(*videoFrame(i)));
-    advance(kVideoFrameUs);
-  }
+  deliverVideo(0, 3);
   auto lossy = publisher.video(*videoFrame(3));
   deliver(lossy[0]);
   deliver(lossy[2]);
@@ -528,10 +523,7 @@ TEST_CASE_FIXTURE(IngestFixture, "WebRTC ingest: an RTX retransmission repairs t
   IngestTracks tracks = bothTracks();
   tracks.videoRtxPayloadType = kRtxPt;
   start(tracks);
-  for (int i = 0; i < 2; ++i) {
-    deliver(publisher.video(*videoFrame(i)));
-    advance(kVideoFrameUs);
-  }
+  deliverVideo(0, 2);
   auto lossy = publisher.video(*videoFrame(2));
   REQUIRE(lossy.size() == 3);
   deliver(lossy[0]);
