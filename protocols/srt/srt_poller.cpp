@@ -24,9 +24,13 @@ SrtPoller::~SrtPoller() {
 }
 
 void SrtPoller::stop() {
-  if (stopping_.exchange(true)) {
-    return;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_.exchange(true)) {
+      return;
+    }
   }
+  taken_.notify_one();
   thread_.join();
   wake_.close();  // an open async handle would keep the loop running
 }
@@ -57,11 +61,15 @@ void SrtPoller::waitForEvents() {
     if (count <= 0) {
       continue;  // a timeout (0) or an error on an empty set: check the stop flag
     }
-    {
-      std::lock_guard lock(mutex_);
-      pending_.insert(pending_.end(), events.begin(), events.begin() + count);
-    }
+    std::unique_lock lock(mutex_);
+    pending_.assign(events.begin(), events.begin() + count);
     uv_async_send(wake_.get());
+    // Not a word more to libsrt until the loop took this batch: libsrt reports a broken
+    // socket on every wait, edge-triggered or not, so asking on would spin this thread
+    // and pile up copies of that event (tens of thousands seen in a soak) until the loop
+    // gets to close the socket. Whatever else happens meanwhile, libsrt keeps for the
+    // next wait.
+    taken_.wait(lock, [this] { return pending_.empty() || stopping_; });
   }
 }
 
@@ -76,6 +84,7 @@ void SrtPoller::dispatch() {
     std::lock_guard lock(mutex_);
     batch_.swap(pending_);
   }
+  taken_.notify_one();
   for (const SRT_EPOLL_EVENT& event : batch_) {
     // Looked up per event: a handler may remove itself or another socket while handling.
     auto it = handlers_.find(event.fd);

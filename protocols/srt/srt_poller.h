@@ -3,6 +3,7 @@
 #include <srt/srt.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -17,7 +18,8 @@ namespace rtsedge::srt {
 // The bridge between libsrt's threads and one libuv loop. One I/O thread waits in
 // srt_epoll_uwait on every SRT socket of the loop, edge-triggered, and hands the
 // events over in batches (one lock and one uv_async wake-up per batch, never per
-// packet); handlers then read and write on the loop thread until SRT says EAGAIN.
+// packet), waiting for the loop to take each before it waits again; handlers then read
+// and write on the loop thread until SRT says EAGAIN.
 // Nothing of the core is touched off the loop thread, and nothing polls.
 class SrtPoller {
  public:
@@ -53,6 +55,7 @@ class SrtPoller {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::vector<SRT_EPOLL_EVENT> pending_;              // guarded by mutex_
+  std::condition_variable taken_;                     // pending_ emptied, or stopping_
   std::vector<SRT_EPOLL_EVENT> batch_;                // loop thread only
   std::unordered_map<SRTSOCKET, Handler*> handlers_;  // loop thread only
   uv::Handle<uv_async_t> wake_;
