@@ -1,6 +1,7 @@
 #include "metrics/process_metrics.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -54,6 +55,24 @@ double startTimeSeconds() {
   return bootTime + ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// What the C heap holds: bytes handed out and still allocated (arenas plus mmapped
+// blocks), and free bytes the allocator keeps in its arenas instead of returning them to
+// the kernel. Next to process_resident_memory_bytes they tell a leak (allocated grows)
+// from fragmentation or a high-water mark (free grows, allocated does not).
+struct HeapUse {
+  double allocated = 0;
+  double free = 0;
+};
+
+HeapUse heapUse() {
+#ifdef __GLIBC__
+  struct mallinfo2 info = mallinfo2();
+  return {static_cast<double>(info.uordblks + info.hblkhd), static_cast<double>(info.fordblks)};
+#else
+  return {};
+#endif
+}
+
 }  // namespace
 
 std::string processMetrics() {
@@ -64,6 +83,9 @@ std::string processMetrics() {
   put("process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.", cpuSeconds());
   put("process_resident_memory_bytes", "gauge", "Resident memory size, in bytes.", residentBytes());
   put("process_open_fds", "gauge", "Open file descriptors.", openFds());
+  HeapUse heap = heapUse();
+  put("rtsedge_heap_allocated_bytes", "gauge", "Bytes the C heap has handed out and not had back.", heap.allocated);
+  put("rtsedge_heap_free_bytes", "gauge", "Free bytes the C heap keeps in its arenas.", heap.free);
   put("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.",
       startTimeSeconds());
   return out;

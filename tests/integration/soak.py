@@ -20,6 +20,7 @@ from harness import Server, stop, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 RSS_GROWTH_LIMIT_KIB = 16 * 1024  # documented in docs/reliability.md
+HEAP_LEFT_LIMIT_KIB = 1024  # heap still allocated once everyone left, over what it was before
 STREAMS = ("live/soak0", "live/soak1", "live/soak2")  # 0, 1 over RTMP; 2 over SRT
 MAX_VIEWERS = 12
 VIEWER_LIFETIME = (2.0, 12.0)
@@ -32,12 +33,37 @@ def sample(pid):
     return rss, len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def heap_kib(server):
+    """The C heap's allocated and free KiB from /metrics: a leak grows the first, the
+    allocator's high-water mark only the second (and RSS)."""
+    values = {}
+    for line in server.get("/metrics")[2].decode().splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("rtsedge_heap_allocated_bytes", "rtsedge_heap_free_bytes"):
+            values[name] = int(float(value)) // 1024
+    return values["rtsedge_heap_allocated_bytes"], values["rtsedge_heap_free_bytes"]
+
+
 def sanitized():
     """Whether rtsedge runs under ASan, whose quarantine keeps freed memory by design (up
     to 256 MiB): there RSS says nothing about leaks, which LeakSanitizer reports at exit."""
     from harness import RTSEDGE
     linked = subprocess.run(["ldd", RTSEDGE], capture_output=True, text=True, timeout=10).stdout
     return "libasan" in linked
+
+
+def settles(read, limit, what):
+    """Waits up to 20 s for read() to come down to limit; returns the last reading."""
+    last = [None]
+
+    def back():
+        last[0] = read()
+        return last[0] <= limit
+    try:
+        wait_until(back, 20, what)
+    except AssertionError:
+        raise AssertionError(f"expected at most {limit} {what}, as before the soak; {last[0]}") from None
+    return last[0]
 
 
 def fixture():
@@ -106,6 +132,7 @@ def run(seconds, csv_path=None, seed=1):
         pid = server.process.pid
         time.sleep(0.5)
         baseline_fds = sample(pid)[1]
+        baseline_heap = heap_kib(server)[0]
         soak = Soak(server, clip, random.Random(seed))
         samples = []
         started = time.monotonic()
@@ -113,40 +140,44 @@ def run(seconds, csv_path=None, seed=1):
             while time.monotonic() - started < seconds:
                 soak.churn()
                 rss, fds = sample(pid)
-                samples.append((time.monotonic() - started, rss, fds, len(soak.viewers)))
+                samples.append((time.monotonic() - started, rss, fds, len(soak.viewers), *heap_kib(server)))
                 time.sleep(1)
         finally:
             soak.leave()
         assert server.alive(), f"rtsedge died during the soak:\n{server.log_tail()}"
-        left = [0]
-
-        def descriptors_back():
-            left[0] = sample(pid)[1]
-            return left[0] <= baseline_fds
-        try:
-            wait_until(descriptors_back, 20, "file descriptors back to the baseline once every client left")
-        except AssertionError:
-            raise AssertionError(f"expected {baseline_fds} open descriptors after the soak, as before it; "
-                                 f"{left[0]} are open") from None
+        fds_left = settles(lambda: sample(pid)[1], baseline_fds, "open descriptors once every client left")
+        # A leak keeps its memory once the streams and sessions that held it are gone;
+        # ASan's allocator is not glibc's, whose figures these are.
+        heap_left = (heap_kib(server)[0] if sanitized() else
+                     settles(lambda: heap_kib(server)[0], baseline_heap + HEAP_LEFT_LIMIT_KIB,
+                             "KiB of heap allocated once every client left"))
         log = server.log()
         errors = [line for line in log.splitlines() if " error " in line or " critical " in line]
         metrics = server.get("/metrics")[2].decode()
-        protocol_errors = sum(float(line.split()[-1]) for line in metrics.splitlines()
-                              if line.startswith("rtsedge_protocol_errors_total{"))
+        protocol_errors = [line for line in metrics.splitlines()
+                           if line.startswith("rtsedge_protocol_errors_total{") and float(line.split()[-1]) > 0]
+        warnings = [line for line in log.splitlines() if " warning " in line]
     if csv_path:
         with open(csv_path, "w") as out:
-            out.write("seconds,rss_kib,fds,viewers\n")
-            out.writelines(f"{t:.1f},{rss},{fds},{viewers}\n" for t, rss, fds, viewers in samples)
-    after_warmup = [rss for t, rss, _, _ in samples if t >= warmup]
-    at_warmup = after_warmup[0] if after_warmup else samples[-1][1]
-    growth = max(after_warmup, default=at_warmup) - at_warmup
+            out.write("seconds,rss_kib,fds,viewers,heap_allocated_kib,heap_free_kib\n")
+            out.writelines(",".join(map(str, (f"{row[0]:.1f}", *row[1:]))) + "\n" for row in samples)
+
+    def growth_after_warmup(column):
+        after = [row[column] for row in samples if row[0] >= warmup] or [samples[-1][column]]
+        return after[0], max(after) - after[0]
+    at_warmup, growth = growth_after_warmup(1)
+    heap_at_warmup, heap_growth = growth_after_warmup(4)
     report = (f"soak {seconds:.0f} s: {soak.joined['publishers']} publishes, {soak.joined['viewers']} viewers joined; "
               f"RSS {samples[0][1]} KiB at start, {at_warmup} KiB after {warmup:.0f} s of warm-up, "
-              f"peak {max(r for _, r, _, _ in samples)} KiB, growth after warm-up {growth} KiB "
-              f"(limit {RSS_GROWTH_LIMIT_KIB}); descriptors {baseline_fds} before, {left[0]} after")
+              f"peak {max(row[1] for row in samples)} KiB, growth after warm-up {growth} KiB "
+              f"(limit {RSS_GROWTH_LIMIT_KIB}); heap allocated {heap_at_warmup} KiB after warm-up, "
+              f"peak {max(row[4] for row in samples)} KiB, growth after warm-up {heap_growth} KiB; "
+              f"descriptors {baseline_fds} before, {fds_left} after; heap allocated {baseline_heap} KiB before, "
+              f"{heap_left} KiB after")
     print(report, flush=True)
     assert not errors, "expected no error in the log; got:\n" + "\n".join(errors[:20])
-    assert protocol_errors == 0, f"expected no protocol error; {protocol_errors} counted"
+    assert not protocol_errors, ("expected no protocol error; counted:\n" + "\n".join(protocol_errors) +
+                                 "\nwarnings in the log:\n" + "\n".join(warnings[-20:]))
     if sanitized():
         print("under ASan: RSS not judged (the quarantine holds freed memory); leaks are LeakSanitizer's",
               flush=True)
