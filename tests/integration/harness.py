@@ -5,6 +5,7 @@ bounded in time."""
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,16 +18,40 @@ from pathlib import Path
 RTSEDGE = os.environ.get("RTSEDGE_BIN", str(Path(__file__).resolve().parents[2] / "build" / "rtsedge"))
 
 
+_ports_handed_out = set()
+
+
+def _ephemeral_range_start():
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port on 127.0.0.1 free for TCP and for UDP (a node's SRT and WebRTC ports are UDP,
+    the rest TCP), never handed out before by this process: two nodes of one test once got
+    the same port from the kernel's bind(0) and one could not start. Drawn at random from
+    below the kernel's ephemeral range, so no outgoing connection (ffmpeg's, rtsedge's
+    pulls) takes it between the pick and rtsedge's bind, and tests running side by side
+    seldom draw the same one; each is checked by binding it."""
+    high = _ephemeral_range_start() - 1
+    for _ in range(1000):
+        port = random.randint(10000, high)
+        if port not in _ports_handed_out and _bindable(port):
+            _ports_handed_out.add(port)
+            return port
+    raise AssertionError(f"no free port in 10000-{high} after 1000 tries")
 
 
 def wait_for_port(port, timeout=10.0, process=None):
@@ -81,7 +106,7 @@ def own_webrtc_port(config):
     test's config has a webrtc section of its own: that one then sets webrtc.listen."""
     if any(line.startswith("webrtc:") for line in config.splitlines()):
         return ""
-    return f'webrtc:\n  listen: "127.0.0.1:{free_udp_port()}"\n'
+    return f'webrtc:\n  listen: "127.0.0.1:{free_port()}"\n'
 
 
 class Server:
@@ -94,7 +119,7 @@ class Server:
         http_host: "0.0.0.0" for peers on another address too (a browser in another network
         namespace); the test itself still talks to 127.0.0.1."""
         self.dir = tempfile.TemporaryDirectory(prefix="rtsedge-test-")
-        self.rtmp_port, self.http_port, self.srt_port = ports or (free_port(), free_port(), free_udp_port())
+        self.rtmp_port, self.http_port, self.srt_port = ports or (free_port(), free_port(), free_port())
         self.config_path = Path(self.dir.name) / "rtsedge.yaml"
         self.config_path.write_text(merge_sections(f'rtmp:\n  listen: "127.0.0.1:{self.rtmp_port}"\n'
                                                    f'srt:\n  listen: "{srt_host}:{self.srt_port}"\n'

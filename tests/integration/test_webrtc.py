@@ -40,7 +40,7 @@ import time
 import urllib.parse
 
 from browser_modules import BROWSER_DIR, ensure_node_modules
-from harness import (Server, free_port, free_udp_port, probe, publish, run_tests, stop, wait_for_port,
+from harness import (Server, free_port, probe, publish, run_tests, stop, wait_for_port,
                      wait_for_stream, wait_until)
 from netns import NetnsPair, NetnsUnavailable, skip, stop_process
 from stun_client import check_stun_builder, stun_binding_request
@@ -115,7 +115,7 @@ def webrtc_setup(config=""):
 @contextlib.contextmanager
 def webrtc_node(pair, config=""):
     """rtsedge with WebRTC in the server namespace of `pair` (the caller has entered it)."""
-    media_port = free_udp_port()
+    media_port = free_port()
     webrtc = (f'webrtc:\n  enabled: true\n  listen: "0.0.0.0:{media_port}"\n'
               f'  candidates:\n    - "{pair.server_ip}"\n')
     with Server(config=webrtc + config, http_host="0.0.0.0") as server, StaticServer(pair) as static:

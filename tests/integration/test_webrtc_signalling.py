@@ -12,7 +12,7 @@ import struct
 import time
 from pathlib import Path
 
-from harness import Server, free_udp_port, publish, run_tests, stop, wait_for_stream, wait_until
+from harness import Server, free_port, publish, run_tests, stop, wait_for_stream, wait_until
 from stun_client import check_stun_builder, stun_binding_request
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sdp"
@@ -21,7 +21,7 @@ WHIP_OFFER = (FIXTURES / "chrome_whip_offer.sdp").read_bytes()
 
 
 def webrtc_server(extra=""):
-    port = free_udp_port()
+    port = free_port()
     config = (f'webrtc:\n  listen: "127.0.0.1:{port}"\n  connect_timeout: 1s\n  max_sessions: 3\n' + extra)
     server = Server(config=config, http_config="  play_wait: 500ms\n")
     server.media_port = port
