@@ -37,7 +37,9 @@ def one_run(join, gop, seconds):
             "framesDecoded": series.get("framesDecoded"),
             "videoBehindLiveMs": series.get("videoBehindLiveMs"),
             "audioBehindLiveMs": series.get("audioBehindLiveMs"),
-            "freezeCount": page["last"]["freezeCount"]}
+            "freezeCount": page["last"]["freezeCount"],
+            "totalFreezesDuration": page["last"]["totalFreezesDuration"],
+            "videoPacketsLost": page["last"]["videoPacketsLost"]}
 
 
 def main():

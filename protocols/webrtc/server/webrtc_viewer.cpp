@@ -13,6 +13,8 @@ namespace {
 constexpr Millis kSenderReportInterval{1000};
 constexpr int64_t kMinResendIntervalUs = 10'000;
 constexpr uint64_t kNtpUnixOffsetSeconds = 2'208'988'800ULL;
+// Catch-up frames sent together are stamped this far apart: one timestamp per frame.
+constexpr int64_t kCatchUpFrameSpacingUs = 1000;
 
 // The wall clock as a 64-bit NTP timestamp (RFC 3550 4), for sender reports.
 uint64_t ntpNow() {
@@ -29,6 +31,8 @@ WebRtcViewer::WebRtcViewer(WebRtcContext& context, Output& output)
       output_(output),
       queue_(EgressQueueLimits{context.viewers.queueSoftLimit, context.viewers.queueHardLimit}, context.clock),
       muxer_(rtp::kDefaultRtpPayloadSize),
+      pacer_(SendPacer::Settings{}),
+      pacerTimer_(context.loop, [this] { sendPaced(nowUs()); }),
       videoSsrc_(randomU32()),
       audioSsrc_(randomU32()),
       videoTimestampBase_(randomU32()),
@@ -71,6 +75,8 @@ Status WebRtcViewer::play(Stream& stream) {
   }
   if (!stream.gopCache().frames().empty()) {
     joinPtsUs_ = stream.gopCache().frames().back()->ptsUs;
+    catchUpStartUs_ = nowUs();
+    catchingUp_ = true;
   }
   subscriber_ = std::make_unique<EgressSubscriber>(stream, queue_, muxer_, TrackFilter{},
                                                    static_cast<EgressSubscriber::Listener&>(*this));
@@ -81,6 +87,7 @@ Status WebRtcViewer::play(Stream& stream) {
 void WebRtcViewer::finish() {
   queue_.finishTiming();
   subscriber_.reset();
+  pacerTimer_.stop();
 }
 
 void WebRtcViewer::sendQueued() {
@@ -89,11 +96,52 @@ void WebRtcViewer::sendQueued() {
     return;
   }
   int64_t now = nowUs();
-  for (const Bytes& blob : batch_) {
+  for (Bytes& blob : batch_) {
+    if (catchingUp_) {
+      auto frame = RtpFrameBlob::read(blob);
+      if (frame && frame->kind == TrackKind::kVideo) {
+        pacer_.push(std::move(blob), now, paced_);  // audio is small and needs no pacing
+        continue;
+      }
+    }
     sendFrame(blob, now);
   }
   batch_.clear();
+  sendPaced(now);
   queue_.onBatchWritten();  // UDP sends complete at once: what did not fit was dropped, as on the network
+}
+
+void WebRtcViewer::sendPaced(int64_t now) {
+  pacer_.release(now, paced_);
+  for (const Bytes& blob : paced_) {
+    sendFrame(blob, now);
+  }
+  paced_.clear();
+  if (auto next = pacer_.nextReleaseUs()) {
+    pacerTimer_.start(Millis(std::max<int64_t>(1, (*next - now + 999) / 1000)));
+  } else {
+    catchingUp_ = false;  // the cached GOP and what came meanwhile are out: live from here
+  }
+}
+
+int64_t WebRtcViewer::videoMediaUs(int64_t ptsUs, int64_t now) {
+  if (!catchUpStartUs_) {
+    return ptsUs;
+  }
+  // The cached GOP goes out paced (SendPacer) and is stamped with the time it is sent,
+  // measured from the join point, not with its own timestamps: seconds of video sent in
+  // well under a second would look to the browser like a clock running fast. Chromium's
+  // timestamp extrapolator (a least-squares fit of RTP time against arrival) then keeps a
+  // skewed fit and its delay-change detector resets it every few seconds, each reset a
+  // visible freeze (measured: docs/webrtc.md, "Instant start"). Stamped so, the frames
+  // arrive when they claim to have been captured; the decoder plays them fast-forward,
+  // and live frames continue the timeline once their own timestamps have passed the
+  // stamps (a few frames of jitter after the catch-up).
+  if (catchingUp_ || ptsUs <= lastVideoMediaUs_) {
+    return std::max(*joinPtsUs_ + (now - *catchUpStartUs_), lastVideoMediaUs_ + kCatchUpFrameSpacingUs);
+  }
+  catchUpStartUs_.reset();
+  return ptsUs;
 }
 
 void WebRtcViewer::sendFrame(const Bytes& blob, int64_t now) {
@@ -106,23 +154,22 @@ void WebRtcViewer::sendFrame(const Bytes& blob, int64_t now) {
   if (sender == nullptr) {
     return;  // a track the browser did not take
   }
+  int64_t mediaUs = frame->ptsUs;
   if (video) {
     if (frame->disposable && frame->ptsUs < maxVideoPtsUs_ && context_.settings.bFrames == BFramePolicy::kDrop) {
       context_.webrtcMetrics.bFramesDropped.inc();
       return;
     }
     maxVideoPtsUs_ = std::max(maxVideoPtsUs_, frame->ptsUs);
+    mediaUs = videoMediaUs(frame->ptsUs, now);
+    lastVideoMediaUs_ = mediaUs;
   } else if (joinPtsUs_ && frame->ptsUs < *joinPtsUs_) {
     return;  // the cached GOP's audio is past: the browser would play it late
   }
-  // The cached GOP goes out at once with its own timestamps: Chromium decodes and shows
-  // frames that arrive late at once, so playout is at the live point within a second
-  // (measured: docs/webrtc.md, "Instant start"); squeezing the cached frames' timestamps
-  // made it worse (lip sync then delays the audio).
   uint32_t timestamp =
-      rtp::rtpTimestamp(frame->ptsUs, sender->clockRate(), video ? videoTimestampBase_ : audioTimestampBase_);
+      rtp::rtpTimestamp(mediaUs, sender->clockRate(), video ? videoTimestampBase_ : audioTimestampBase_);
   frame->forEachPayload([&](const rtp::RtpPayload& payload) {
-    output_.sendMedia(sender->packet(payload, timestamp, frame->ptsUs, now), false);
+    output_.sendMedia(sender->packet(payload, timestamp, mediaUs, now), false);
   });
 }
 

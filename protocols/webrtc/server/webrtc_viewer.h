@@ -9,11 +9,13 @@
 
 #include "protocols/webrtc/rtp/rtcp_packet.h"
 #include "protocols/webrtc/server/rtp_track_sender.h"
+#include "protocols/webrtc/server/send_pacer.h"
 #include "protocols/webrtc/server/webrtc_context.h"
 #include "protocols/webrtc/server/webrtc_muxer.h"
 #include "relay/egress_queue.h"
 #include "relay/egress_subscriber.h"
 #include "relay/session.h"
+#include "relay/uv/timer.h"
 
 namespace rtsedge::webrtc {
 
@@ -65,6 +67,11 @@ class WebRtcViewer final : private EgressSubscriber::Listener {
   void onEgressStreamEnded() override;
 
   void sendQueued();
+  // Sends what the pacer let through and arms its timer for what it still holds.
+  void sendPaced(int64_t now);
+  // The media time a video frame is sent under: its own, or during the catch-up after
+  // the join, the time it is sent.
+  int64_t videoMediaUs(int64_t ptsUs, int64_t now);
   void sendFrame(const Bytes& blob, int64_t nowUs);
   void onNack(const rtp::Nack& nack, int64_t nowUs);
   void onReportBlock(const rtp::ReportBlock& block);
@@ -78,6 +85,9 @@ class WebRtcViewer final : private EgressSubscriber::Listener {
   WebRtcMuxer muxer_;
   std::unique_ptr<EgressSubscriber> subscriber_;
   std::vector<Bytes> batch_;
+  SendPacer pacer_;
+  std::vector<Bytes> paced_;  // frames the pacer let through, reused
+  uv::Timer pacerTimer_;
   uint32_t videoSsrc_;
   uint32_t audioSsrc_;
   uint32_t videoTimestampBase_;
@@ -85,6 +95,9 @@ class WebRtcViewer final : private EgressSubscriber::Listener {
   std::unique_ptr<RtpTrackSender> video_;
   std::unique_ptr<RtpTrackSender> audio_;
   std::optional<int64_t> joinPtsUs_;  // the newest cached frame's pts when the viewer joined: older audio is skipped
+  std::optional<int64_t> catchUpStartUs_;  // when the viewer joined (nowUs): video is restamped until live
+  bool catchingUp_ = false;                // the pacer still holds video sent at or after the join
+  int64_t lastVideoMediaUs_ = INT64_MIN;
   int64_t maxVideoPtsUs_ = INT64_MIN;
   SteadyTime lastSenderReport_{};
   int64_t rttUs_ = 0;
