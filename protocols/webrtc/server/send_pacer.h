@@ -10,17 +10,18 @@
 
 namespace rtsedge::webrtc {
 
-// Spreads a WHEP viewer's frames out in time when they come faster than a browser takes
-// them: a token bucket of `bytesPerSecond` that lets `burstBytes` through at once. Live
-// frames pass straight through; the cached GOP sent at join (megabytes in an instant) is
-// what it slows. Unpaced, that burst overruns Chromium's UDP receive buffer (hundreds of
-// packets lost, first frame after NACK recovery). Frames keep their order. Past
-// `maxHeldBytes` (a stream faster than the rate) everything goes at once: pacing never
-// grows without bound.
+// Spreads a WHEP viewer's catch-up (the cached GOP sent at join, megabytes at once) over
+// tens of milliseconds: a token bucket of `bytesPerSecond` that lets `burstBytes` through
+// at once. The viewer stamps catch-up frames with the time they are sent, so spread out
+// they carry increasing times the browser can play as a fast-forward. Measured with
+// Chromium 156 (docs/webrtc.md, "Instant start"): all at once, it counted a 0.2-0.3 s
+// freeze at start; paced at 2-4 MB/s, it stalled on long GOPs until the next keyframe;
+// at 50 MB/s, neither. Frames keep their order. Past `maxHeldBytes` (a stream faster
+// than the rate) everything goes at once: pacing never grows without bound.
 class SendPacer {
  public:
   struct Settings {
-    int64_t bytesPerSecond = 4'000'000;
+    int64_t bytesPerSecond = 50'000'000;
     int64_t burstBytes = 64 * 1024;
     size_t maxHeldBytes = 8 * 1024 * 1024;
   };

@@ -52,10 +52,13 @@ int64_t WebRtcViewer::nowUs() const {
 
 void WebRtcViewer::addTrack(TrackKind kind, uint8_t payloadType) {
   bool video = kind == TrackKind::kVideo;
-  // Slots for the history's span of packets: video at up to ~8 Mbit/s in 1200-byte packets
-  // (about 850 a second), Opus at 50 a second; the settings allow up to 10 s.
+  // Slots for the history's span of packets: video at up to ~16 Mbit/s in 1200-byte packets
+  // (about 1700 a second: room, too, for a join's catch-up, a 2 s GOP at 4 Mbit/s is ~900
+  // packets sent in tens of ms; a browser that drops some while it starts its decoder
+  // NACKs them, and a loss the history no longer holds waits for the next keyframe).
+  // Opus at 50 a second. The settings allow up to 10 s.
   int64_t historyUs = context_.settings.nackHistory.count() * 1000;
-  size_t perSecond = video ? 850 : 50;
+  size_t perSecond = video ? 1700 : 50;
   size_t packets = std::bit_ceil(static_cast<size_t>(std::max<int64_t>(1, perSecond * historyUs / 1'000'000)));
   RtpTrackSenderSettings settings{.ssrc = video ? videoSsrc_ : audioSsrc_,
                                   .payloadType = payloadType,

@@ -15,6 +15,10 @@ static_assert(SrtpSession::kMaxTrailer == SRTP_MAX_TRAILER_LEN);
 namespace {
 
 constexpr unsigned long kReplayWindow = 1024;
+// Outbound, libsrtp's replay window bounds how far back a packet may be protected again: a
+// NACKed packet older than the window fails with replay_old. The NACK history holds up to
+// seconds of packets (2048 and more after a join's catch-up), so the window covers 16384.
+constexpr unsigned long kRepeatTxWindow = 16384;
 constexpr size_t kRtpHeaderSize = 12;
 constexpr size_t kRtcpHeaderSize = 8;
 constexpr uint8_t kVersion2 = 0x80;
@@ -70,7 +74,7 @@ Result<srtp_t> createSession(SrtpProfile profile, const std::vector<uint8_t>& ma
   setCryptoPolicy(profile, policy);
   policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
   policy.key = key.data();
-  policy.window_size = kReplayWindow;
+  policy.window_size = outbound ? kRepeatTxWindow : kReplayWindow;
   policy.allow_repeat_tx = outbound ? 1 : 0;
   policy.next = nullptr;
   srtp_t session = nullptr;
