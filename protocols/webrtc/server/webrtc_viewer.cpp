@@ -13,8 +13,6 @@ namespace {
 constexpr Millis kSenderReportInterval{1000};
 constexpr int64_t kMinResendIntervalUs = 10'000;
 constexpr uint64_t kNtpUnixOffsetSeconds = 2'208'988'800ULL;
-// Catch-up frames sent together are stamped this far apart: one timestamp per frame.
-constexpr int64_t kCatchUpFrameSpacingUs = 1000;
 
 // The wall clock as a 64-bit NTP timestamp (RFC 3550 4), for sender reports.
 uint64_t ntpNow() {
@@ -78,8 +76,7 @@ Status WebRtcViewer::play(Stream& stream) {
   }
   if (!stream.gopCache().frames().empty()) {
     joinPtsUs_ = stream.gopCache().frames().back()->ptsUs;
-    catchUpStartUs_ = nowUs();
-    catchingUp_ = true;
+    timeline_.start(*joinPtsUs_, nowUs());
   }
   subscriber_ = std::make_unique<EgressSubscriber>(stream, queue_, muxer_, TrackFilter{},
                                                    static_cast<EgressSubscriber::Listener&>(*this));
@@ -100,7 +97,7 @@ void WebRtcViewer::sendQueued() {
   }
   int64_t now = nowUs();
   for (Bytes& blob : batch_) {
-    if (catchingUp_) {
+    if (timeline_.catchingUp()) {
       auto frame = RtpFrameBlob::read(blob);
       if (frame && frame->kind == TrackKind::kVideo) {
         pacer_.push(std::move(blob), now, paced_);  // audio is small and needs no pacing
@@ -123,28 +120,8 @@ void WebRtcViewer::sendPaced(int64_t now) {
   if (auto next = pacer_.nextReleaseUs()) {
     pacerTimer_.start(Millis(std::max<int64_t>(1, (*next - now + 999) / 1000)));
   } else {
-    catchingUp_ = false;  // the cached GOP and what came meanwhile are out: live from here
+    timeline_.caughtUp();  // the cached GOP and what came meanwhile are out
   }
-}
-
-int64_t WebRtcViewer::videoMediaUs(int64_t ptsUs, int64_t now) {
-  if (!catchUpStartUs_) {
-    return ptsUs;
-  }
-  // The cached GOP goes out paced (SendPacer) and is stamped with the time it is sent,
-  // measured from the join point, not with its own timestamps: seconds of video sent in
-  // well under a second would look to the browser like a clock running fast. Chromium's
-  // timestamp extrapolator (a least-squares fit of RTP time against arrival) then keeps a
-  // skewed fit and its delay-change detector resets it every few seconds, each reset a
-  // visible freeze (measured: docs/webrtc.md, "Instant start"). Stamped so, the frames
-  // arrive when they claim to have been captured; the decoder plays them fast-forward,
-  // and live frames continue the timeline once their own timestamps have passed the
-  // stamps (a few frames of jitter after the catch-up).
-  if (catchingUp_ || ptsUs <= lastVideoMediaUs_) {
-    return std::max(*joinPtsUs_ + (now - *catchUpStartUs_), lastVideoMediaUs_ + kCatchUpFrameSpacingUs);
-  }
-  catchUpStartUs_.reset();
-  return ptsUs;
 }
 
 void WebRtcViewer::sendFrame(const Bytes& blob, int64_t now) {
@@ -164,8 +141,7 @@ void WebRtcViewer::sendFrame(const Bytes& blob, int64_t now) {
       return;
     }
     maxVideoPtsUs_ = std::max(maxVideoPtsUs_, frame->ptsUs);
-    mediaUs = videoMediaUs(frame->ptsUs, now);
-    lastVideoMediaUs_ = mediaUs;
+    mediaUs = timeline_.stamp(frame->ptsUs, now);
   } else if (joinPtsUs_ && frame->ptsUs < *joinPtsUs_) {
     return;  // the cached GOP's audio is past: the browser would play it late
   }

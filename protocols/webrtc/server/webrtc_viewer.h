@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocols/webrtc/rtp/rtcp_packet.h"
+#include "protocols/webrtc/server/catch_up_timeline.h"
 #include "protocols/webrtc/server/rtp_track_sender.h"
 #include "protocols/webrtc/server/send_pacer.h"
 #include "protocols/webrtc/server/webrtc_context.h"
@@ -69,9 +70,6 @@ class WebRtcViewer final : private EgressSubscriber::Listener {
   void sendQueued();
   // Sends what the pacer let through and arms its timer for what it still holds.
   void sendPaced(int64_t now);
-  // The media time a video frame is sent under: its own, or during the catch-up after
-  // the join, the time it is sent.
-  int64_t videoMediaUs(int64_t ptsUs, int64_t now);
   void sendFrame(const Bytes& blob, int64_t nowUs);
   void onNack(const rtp::Nack& nack, int64_t nowUs);
   void onReportBlock(const rtp::ReportBlock& block);
@@ -95,9 +93,7 @@ class WebRtcViewer final : private EgressSubscriber::Listener {
   std::unique_ptr<RtpTrackSender> video_;
   std::unique_ptr<RtpTrackSender> audio_;
   std::optional<int64_t> joinPtsUs_;  // the newest cached frame's pts when the viewer joined: older audio is skipped
-  std::optional<int64_t> catchUpStartUs_;  // when the viewer joined (nowUs): video is restamped until live
-  bool catchingUp_ = false;                // the pacer still holds video sent at or after the join
-  int64_t lastVideoMediaUs_ = INT64_MIN;
+  CatchUpTimeline timeline_;  // the media times video goes out under
   int64_t maxVideoPtsUs_ = INT64_MIN;
   SteadyTime lastSenderReport_{};
   int64_t rttUs_ = 0;
