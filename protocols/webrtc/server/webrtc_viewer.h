@@ -93,7 +93,7 @@ class WebRtcViewer final : private EgressSubscriber::Listener {
   std::unique_ptr<RtpTrackSender> video_;
   std::unique_ptr<RtpTrackSender> audio_;
   std::optional<int64_t> joinPtsUs_;  // the newest cached frame's pts when the viewer joined: older audio is skipped
-  CatchUpTimeline timeline_;  // the media times video goes out under
+  CatchUpTimeline timeline_;          // the media times video goes out under
   int64_t maxVideoPtsUs_ = INT64_MIN;
   SteadyTime lastSenderReport_{};
   int64_t rttUs_ = 0;
