@@ -54,6 +54,14 @@ def free_port():
     raise AssertionError(f"no free port in 10000-{high} after 1000 tries")
 
 
+def sanitized():
+    """Whether the rtsedge under test is an ASan build (scripts/test --sanitize): it links
+    libasan. Such a build runs slower and keeps freed memory in ASan's quarantine, so the
+    few checks of time and memory that a Release build must meet get more room under it."""
+    with open(RTSEDGE, "rb") as binary:
+        return b"libasan.so" in binary.read()
+
+
 def wait_for_port(port, timeout=10.0, process=None):
     """Waits until 127.0.0.1:port accepts a connection; gives up early if `process` exits."""
     deadline = time.monotonic() + timeout

@@ -13,7 +13,7 @@ import time
 import urllib.parse
 
 from browser_modules import BROWSER_DIR, ensure_node_modules
-from harness import Server, free_port, publish, run_tests, stop, wait_for_port, wait_for_stream
+from harness import Server, free_port, publish, run_tests, sanitized, stop, wait_for_port, wait_for_stream
 
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 SECONDS = 10
@@ -80,7 +80,10 @@ def test_chromium_plays_http_flv():
             assert code == 0, f"playback failed (exit {code}): {summary}\n{err[-1500:]}"
             assert result["errors"] == [], summary
             assert result["firstFrameMs"] is not None, f"no frame shown: {summary}"
-            assert result["firstFrameMs"] <= 1000, f"first frame after {result['firstFrameMs']} ms (> 1000): {summary}"
+            # Under ASan, beside other tests, it took 2216 ms once in CI.
+            limit = 3000 if sanitized() else 1000
+            assert result["firstFrameMs"] <= limit, \
+                f"first frame after {result['firstFrameMs']} ms (> {limit}): {summary}"
             assert (result["width"], result["height"]) == (1280, 720), summary
             frames = result["framesSamples"]
             assert len(frames) >= SECONDS - 1, f"only {len(frames)} samples: {summary}"

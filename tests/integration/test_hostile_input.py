@@ -7,7 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import Server, ended_ok, packets, publish, record, run_tests, stop, wait_for_stream, wait_until
+from harness import (Server, ended_ok, packets, publish, record, run_tests, sanitized, stop, wait_for_stream,
+                     wait_until)
 from rtmp_client import RawClient, command, message
 
 RANDOM_CONNECTIONS = 20
@@ -135,7 +136,9 @@ def test_a_flood_of_chunk_headers_without_payload():
                 flooder.send(block)
                 sent += len(block)
             grown = rss_kib(server.process.pid) - before
-            assert grown < 16 * 1024, f"expected memory bounded under {sent >> 20} MiB of headers; RSS grew {grown} KiB"
+            # ASan's quarantine keeps freed blocks: 18.7 MiB once under it, in CI.
+            limit = (48 if sanitized() else 16) * 1024
+            assert grown < limit, f"expected memory bounded under {sent >> 20} MiB of headers; RSS grew {grown} KiB"
             flooder.close()
             ended_ok(viewer, 40, "the viewer to record 8 s through the flood")
             dts = [d for d, _ in packets(out, "v")]
