@@ -2,6 +2,7 @@
 real ffmpeg/ffprobe peers, and stop every process by its PID. Every wait is
 bounded in time."""
 
+import functools
 import http.client
 import json
 import os
@@ -54,6 +55,7 @@ def free_port():
     raise AssertionError(f"no free port in 10000-{high} after 1000 tries")
 
 
+@functools.cache
 def sanitized():
     """Whether the rtsedge under test is an ASan build (scripts/test --sanitize): it links
     libasan. Such a build runs slower and keeps freed memory in ASan's quarantine, so the

@@ -34,7 +34,6 @@ class SendPacer {
   void release(int64_t nowUs, std::vector<Bytes>& out);
   // When the next held frame may go (the caller's clock), or nullopt if none is held.
   std::optional<int64_t> nextReleaseUs() const;
-  bool holding() const { return !held_.empty(); }
 
  private:
   void refill(int64_t nowUs);

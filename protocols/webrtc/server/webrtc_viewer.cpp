@@ -107,7 +107,9 @@ void WebRtcViewer::sendQueued() {
     sendFrame(blob, now);
   }
   batch_.clear();
-  sendPaced(now);
+  if (timeline_.catchingUp()) {
+    sendPaced(now);  // live viewers skip the pacer altogether
+  }
   queue_.onBatchWritten();  // UDP sends complete at once: what did not fit was dropped, as on the network
 }
 

@@ -35,7 +35,7 @@ TEST_CASE("send pacer: live frames within the burst pass straight through") {
     now += 40'000;  // 25 frames a second of 2 kB: far below the rate
   }
   CHECK(tags(out) == "abcdefghij");
-  CHECK_FALSE(pacer.holding());
+  CHECK_FALSE(pacer.nextReleaseUs().has_value());
   CHECK_FALSE(pacer.nextReleaseUs().has_value());
 }
 
@@ -47,7 +47,7 @@ TEST_CASE("send pacer: a burst is spread at the rate, in order") {
   }
   // 10 kB of burst: the first two go at once; the second overdraws nothing (exactly 0 left).
   CHECK(tags(out) == "ab");
-  REQUIRE(pacer.holding());
+  REQUIRE(pacer.nextReleaseUs().has_value());
   REQUIRE(pacer.nextReleaseUs().has_value());
   CHECK(*pacer.nextReleaseUs() == 1);  // one byte of budget earns the next frame its turn
   out.clear();
@@ -64,7 +64,7 @@ TEST_CASE("send pacer: a burst is spread at the rate, in order") {
   CHECK(tags(out) == "ef");
   out.clear();
   int64_t now = 1'000'000;
-  for (int step = 0; step < 100 && pacer.holding(); ++step) {
+  for (int step = 0; step < 100 && pacer.nextReleaseUs().has_value(); ++step) {
     now = *pacer.nextReleaseUs();
     pacer.release(now, out);
   }
@@ -91,7 +91,7 @@ TEST_CASE("send pacer: past the held bound everything goes, and the debt is capp
   }
   // a, b go on the burst; c..e held: 24 kB > 20 kB, so all go.
   CHECK(tags(out) == "abcde");
-  CHECK_FALSE(pacer.holding());
+  CHECK_FALSE(pacer.nextReleaseUs().has_value());
   out.clear();
   pacer.push(frame(100, 'z'), 0, out);
   CHECK(out.empty());
